@@ -1,0 +1,53 @@
+#pragma once
+
+#include "SecretStore.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace latchkey {
+
+class AuditLog;
+class Dispatcher;
+class ServerRegistry;
+class SocketServer;
+class Vault;
+
+// Wires the daemon together: vault over a secret store, registry, audit log, dispatcher, socket.
+class Daemon : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        QString socketPath;
+        QString configPath; // servers.json
+        QString auditPath;
+        qintptr inheritedSocket = -1; // from socket activation
+    };
+
+    // With no store given, the OS keychain is used.
+    explicit Daemon(Options options, std::unique_ptr<SecretStore> store = nullptr, QObject *parent = nullptr);
+    ~Daemon() override;
+
+    // Loads config, probes the keychain (without waiting for it) and starts listening.
+    // A broken config or an unavailable keychain does not stop the daemon; a socket it cannot own does.
+    bool start(QString *error);
+    void stop();
+
+    QString socketPath() const;
+
+private:
+    Options m_options;
+    std::unique_ptr<SecretStore> m_store;
+    std::unique_ptr<Vault> m_vault;
+    std::unique_ptr<ServerRegistry> m_registry;
+    std::unique_ptr<AuditLog> m_audit;
+    std::unique_ptr<Dispatcher> m_dispatcher;
+    std::unique_ptr<SocketServer> m_server;
+};
+
+} // namespace latchkey

@@ -1,0 +1,51 @@
+#pragma once
+
+#include "Message.h"
+#include "PeerCredentials.h"
+
+#include <QObject>
+
+#include <functional>
+
+namespace latchkey {
+
+class AuditLog;
+class ServerRegistry;
+class Vault;
+
+// Turns one request from an authenticated peer into one response. No sockets here, so every
+// method is unit-testable; the reply is a continuation because keychain operations are asynchronous
+// (with MemoryStore it runs before handle() returns).
+class Dispatcher : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Reply = std::function<void(ipc::Response)>;
+
+    Dispatcher(ServerRegistry &registry, Vault &vault, AuditLog &audit, QObject *parent = nullptr);
+
+    void handle(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+
+Q_SIGNALS:
+    // Pushed to subscribers as {"event":"server.changed","data":...}.
+    void serverChanged(const nlohmann::json &data);
+
+private:
+    void status(const ipc::Request &request, Reply reply);
+    void serverList(const ipc::Request &request, Reply reply);
+    void serverAdd(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void serverRemove(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void serverEnv(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void secretSet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void secretRemove(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void auditList(const ipc::Request &request, Reply reply);
+
+    nlohmann::json describe(const struct ServerRecord &record) const;
+
+    ServerRegistry &m_registry;
+    Vault &m_vault;
+    AuditLog &m_audit;
+};
+
+} // namespace latchkey
