@@ -6,6 +6,8 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
+#include <QFile>
 #include <QSocketNotifier>
 
 #include <cerrno>
@@ -54,6 +56,26 @@ qintptr inheritedSocket()
     return 3;
 }
 
+// Detached, nobody reads our stderr: logs (never secrets) go to the state directory instead.
+void redirectStderrToLog()
+{
+    QString state = qEnvironmentVariable("XDG_STATE_HOME");
+    if (state.isEmpty()) {
+        state = QDir::home().filePath(QStringLiteral(".local/state"));
+    }
+    const QString dir = QDir(state).filePath(QStringLiteral("latchkey"));
+    QDir().mkpath(dir);
+    const QByteArray logPath = QFile::encodeName(QDir(dir).filePath(QStringLiteral("latchkeyd.log")));
+    int logFd = ::open(logPath.constData(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (logFd < 0) {
+        logFd = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    }
+    if (logFd >= 0) {
+        ::dup2(logFd, STDERR_FILENO);
+        ::close(logFd);
+    }
+}
+
 // Classic detach: the parent waits until the child reports ready (or why not) through a pipe, so
 // whoever started us knows the socket is up when we exit 0.
 int detach(int *readyFd)
@@ -92,6 +114,7 @@ int detach(int *readyFd)
         ::dup2(devNull, STDOUT_FILENO);
         ::close(devNull);
     }
+    redirectStderrToLog();
     *readyFd = pipeFds[1];
     return 0;
 }
@@ -103,12 +126,6 @@ void report(int readyFd, const QByteArray &message)
     }
     [[maybe_unused]] const auto n = ::write(readyFd, message.constData(), static_cast<size_t>(message.size()));
     ::close(readyFd);
-    // Logs keep going to stderr; once detached nobody reads it, so point it at /dev/null too.
-    const int devNull = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (devNull >= 0) {
-        ::dup2(devNull, STDERR_FILENO);
-        ::close(devNull);
-    }
 }
 
 } // namespace
