@@ -98,6 +98,12 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
 
 void Dispatcher::status(const Request &request, Reply reply)
 {
+    // Right after start the keychain probe may still be out; answer once it is back.
+    m_vault.whenKnown([this, request, reply] { statusNow(request, reply); });
+}
+
+void Dispatcher::statusNow(const Request &request, const Reply &reply)
+{
     Json result = {
         {"version", LATCHKEY_VERSION},
         {"protocol", ipc::kProtocolVersion},

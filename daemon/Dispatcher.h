@@ -33,6 +33,7 @@ Q_SIGNALS:
 
 private:
     void status(const ipc::Request &request, Reply reply);
+    void statusNow(const ipc::Request &request, const Reply &reply);
     void serverList(const ipc::Request &request, Reply reply);
     void serverAdd(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void serverRemove(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);

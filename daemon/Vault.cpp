@@ -95,9 +95,19 @@ void Vault::probe(std::function<void()> done)
                  });
 }
 
+void Vault::whenKnown(std::function<void()> done)
+{
+    if (m_known) {
+        done();
+        return;
+    }
+    m_waitingForProbe.append(std::move(done));
+}
+
 void Vault::note(const SecretStore::Result &result)
 {
     const bool wasAvailable = isAvailable();
+    const bool wasKnown = std::exchange(m_known, true);
     if (result.status == SecretStore::Status::Unavailable) {
         m_unavailableReason = result.message.isEmpty() ? QStringLiteral("the keychain is unavailable") : result.message;
     } else {
@@ -106,6 +116,12 @@ void Vault::note(const SecretStore::Result &result)
     if (wasAvailable != isAvailable()) {
         qCInfo(lcVault) << "keychain" << (isAvailable() ? "available" : "unavailable:") << m_unavailableReason;
         Q_EMIT availabilityChanged(isAvailable());
+    }
+    if (!wasKnown) {
+        const auto waiting = std::exchange(m_waitingForProbe, {});
+        for (const auto &callback : waiting) {
+            callback();
+        }
     }
 }
 

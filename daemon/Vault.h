@@ -28,6 +28,8 @@ public:
 
     // Asks the keychain once (a read of an entry that never exists) to learn whether it is reachable.
     void probe(std::function<void()> done = {});
+    // Runs done once the first probe has answered (at once if it has), so status is never a guess.
+    void whenKnown(std::function<void()> done);
     bool isAvailable() const { return m_unavailableReason.isEmpty(); }
     QString unavailableReason() const { return m_unavailableReason; }
     QString backendName() const { return m_store.backendName(); }
@@ -43,6 +45,8 @@ private:
     QHash<QString, QByteArray> m_cache;
     QHash<QString, QList<SecretStore::Callback>> m_pendingReads;
     QString m_unavailableReason;
+    bool m_known = false;
+    QList<std::function<void()>> m_waitingForProbe;
 };
 
 } // namespace latchkey
