@@ -8,15 +8,14 @@
 
 namespace latchkey::test {
 
-DaemonHarness::DaemonHarness()
-    : m_env(QProcessEnvironment::systemEnvironment())
+DaemonHarness::DaemonHarness() : m_env(QProcessEnvironment::systemEnvironment())
 {
     QDir root(m_home.path());
     for (const char *sub : {"config", "state", "runtime", "cache"}) {
         root.mkpath(QString::fromLatin1(sub));
     }
-    QFile::setPermissions(root.filePath(QStringLiteral("runtime")), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
-                                                                         QFileDevice::ExeOwner);
+    QFile::setPermissions(root.filePath(QStringLiteral("runtime")),
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     m_socketPath = root.filePath(QStringLiteral("runtime/latchkey/agent.sock"));
     m_env.insert(QStringLiteral("HOME"), m_home.path());
     m_env.insert(QStringLiteral("XDG_CONFIG_HOME"), root.filePath(QStringLiteral("config")));
@@ -55,10 +54,12 @@ QString DaemonHarness::binary(const QString &name)
 
 bool DaemonHarness::start(int timeoutMs)
 {
+    m_output.clear();
     m_daemon = std::make_unique<QProcess>();
     m_daemon->setProcessEnvironment(m_env);
     m_daemon->setProcessChannelMode(QProcess::MergedChannels);
-    m_daemon->start(binary(QStringLiteral("latchkeyd")), {QStringLiteral("--foreground"), QStringLiteral("--socket"), m_socketPath});
+    m_daemon->start(binary(QStringLiteral("latchkeyd")),
+                    {QStringLiteral("--foreground"), QStringLiteral("--socket"), m_socketPath});
     if (!m_daemon->waitForStarted(timeoutMs)) {
         return false;
     }
