@@ -27,6 +27,7 @@ private Q_SLOTS:
 private:
     static QStringList asNobody(const QStringList &command);
     std::unique_ptr<DaemonHarness> m_harness;
+    QString m_cli;
 };
 
 QStringList TestPeerCheck::asNobody(const QStringList &command)
@@ -58,6 +59,10 @@ void TestPeerCheck::initTestCase()
     }
     QCOMPARE(::chmod(QFile::encodeName(socketDir).constData(), 0777), 0);
     QCOMPARE(::chmod(QFile::encodeName(m_harness->socketPath()).constData(), 0666), 0);
+    // The build tree may sit in a directory nobody cannot enter; give nobody its own copy of the CLI.
+    m_cli = QDir(m_harness->home()).filePath(QStringLiteral("latchkey"));
+    QVERIFY(QFile::copy(DaemonHarness::binary(QStringLiteral("latchkey")), m_cli));
+    QCOMPARE(::chmod(QFile::encodeName(m_cli).constData(), 0755), 0);
 }
 
 void TestPeerCheck::foreignUidIsRefusedDespiteOpenModes()
@@ -68,9 +73,8 @@ void TestPeerCheck::foreignUidIsRefusedDespiteOpenModes()
     env.insert(QStringLiteral("LATCHKEY_NO_AUTOSTART"), QStringLiteral("1"));
     env.insert(QStringLiteral("HOME"), QStringLiteral("/nonexistent"));
     client.setProcessEnvironment(env);
-    client.start(QStringLiteral("setpriv"),
-                 asNobody({DaemonHarness::binary(QStringLiteral("latchkey")), QStringLiteral("--socket"),
-                           m_harness->socketPath(), QStringLiteral("servers"), QStringLiteral("--json")}));
+    client.start(QStringLiteral("setpriv"), asNobody({m_cli, QStringLiteral("--socket"), m_harness->socketPath(),
+                                                      QStringLiteral("servers"), QStringLiteral("--json")}));
     QVERIFY(client.waitForFinished(20000));
     const QByteArray out = client.readAllStandardOutput();
     const QByteArray err = client.readAllStandardError();
