@@ -1,0 +1,24 @@
+#include "DaemonStatus.h"
+
+#include "JsonFields.h"
+
+namespace latchkey::tray {
+
+DaemonStatus DaemonStatus::fromJson(const ipc::Json &json)
+{
+    DaemonStatus status;
+    status.version = JsonFields::string(json, "version");
+    status.pid = JsonFields::integer(json, "pid");
+    const ipc::Json keychain = JsonFields::object(json, "keychain");
+    status.keychainBackend = JsonFields::string(keychain, "backend");
+    status.keychainAvailable = JsonFields::boolean(keychain, "available");
+    status.keychainError = JsonFields::string(keychain, "error");
+    const ipc::Json config = JsonFields::object(json, "config");
+    status.configPath = JsonFields::string(config, "path");
+    status.configOk = JsonFields::boolean(config, "ok");
+    status.configError = JsonFields::string(config, "error");
+    status.serverCount = static_cast<int>(JsonFields::integer(json, "servers"));
+    return status;
+}
+
+} // namespace latchkey::tray

@@ -1,0 +1,7 @@
+#include "TrayLogging.h"
+
+namespace latchkey::tray {
+
+Q_LOGGING_CATEGORY(lcTray, "latchkey.tray", QtInfoMsg)
+
+} // namespace latchkey::tray
