@@ -114,9 +114,9 @@ void TestApiKeyRung::secretReachesOnlyTheChildEnvironment()
     QVERIFY2(out.startsWith(digest), out.constData());
 
     // `latchkey run` exec'd the server in place: same pid, the secret in its environment, not its argv.
-    QFile environ(QStringLiteral("/proc/%1/environ").arg(run.processId()));
-    QVERIFY(environ.open(QIODevice::ReadOnly));
-    QVERIFY(environ.readAll().split('\0').contains("GITHUB_TOKEN=" + m_secret));
+    QFile environment(QStringLiteral("/proc/%1/environ").arg(run.processId()));
+    QVERIFY(environment.open(QIODevice::ReadOnly));
+    QVERIFY(environment.readAll().split('\0').contains("GITHUB_TOKEN=" + m_secret));
     QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(run.processId()));
     QVERIFY(cmdline.open(QIODevice::ReadOnly));
     QVERIFY(cmdline.readAll().startsWith("/bin/sh"));
