@@ -144,7 +144,7 @@ QString ServerListModel::secretsText(const ServerInfo &server) const
     }
     const QStringList missing = server.missingSecrets();
     if (missing.isEmpty()) {
-        return tr("%n present", nullptr, required);
+        return tr("%n stored", nullptr, required);
     }
     return tr("missing: %1").arg(missing.join(QStringLiteral(", ")));
 }

@@ -27,11 +27,22 @@ StatusSummary StatusSummary::evaluate(DaemonConnection::State state, const Daemo
         return summary;
     }
 
-    const int missing = static_cast<int>(std::count_if(
-        servers.begin(), servers.end(), [](const ServerInfo &s) { return !s.missingSecrets().isEmpty(); }));
-    summary.servers =
-        missing == 0 ? tr("%n server(s)", nullptr, static_cast<int>(servers.size()))
-                     : tr("%n server(s), %1 missing secrets", nullptr, static_cast<int>(servers.size())).arg(missing);
+    QStringList missingNames;
+    for (const ServerInfo &server : servers) {
+        if (!server.missingSecrets().isEmpty()) {
+            missingNames.append(server.name);
+        }
+    }
+    const auto missing = static_cast<int>(missingNames.size());
+    // English plurals by branching: there is no translation catalogue (and so no numerus forms) yet.
+    const auto count = static_cast<int>(servers.size());
+    summary.servers = count == 0 ? tr("No servers yet") : count == 1 ? tr("1 server") : tr("%1 servers").arg(count);
+    if (missing > 0) {
+        summary.servers = tr("%1; store what is missing with: latchkey secret set SERVER KEY").arg(summary.servers);
+    } else if (count > 0 && std::any_of(servers.begin(), servers.end(),
+                                        [](const ServerInfo &s) { return s.requiredSecretCount() > 0; })) {
+        summary.servers = tr("%1, every secret stored").arg(summary.servers);
+    }
     if (!status) {
         summary.health = Health::Unknown;
         summary.headline = tr("Connected; asking the daemon for its status…");
@@ -62,7 +73,8 @@ StatusSummary StatusSummary::evaluate(DaemonConnection::State state, const Daemo
         summary.headline = tr("The server configuration cannot be read");
     } else if (missing > 0) {
         summary.health = Health::Attention;
-        summary.headline = tr("%n server(s) missing secrets", nullptr, missing);
+        summary.headline = missing == 1 ? tr("%1 needs a secret").arg(missingNames.first())
+                                        : tr("%1 servers need secrets").arg(missing);
     } else {
         summary.health = Health::Good;
         summary.headline = tr("Latchkey is running");

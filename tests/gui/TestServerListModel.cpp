@@ -54,7 +54,7 @@ private Q_SLOTS:
         QCOMPARE(cell(model, 0, ServerListModel::KindColumn), QStringLiteral("local (stdio)"));
         QCOMPARE(cell(model, 0, ServerListModel::CommandColumn),
                  QStringLiteral("npx -y @modelcontextprotocol/server-github"));
-        QCOMPARE(cell(model, 0, ServerListModel::SecretsColumn), QStringLiteral("1 present"));
+        QCOMPARE(cell(model, 0, ServerListModel::SecretsColumn), QStringLiteral("1 stored"));
 
         // A key bound to two variables counts once; the missing one is named.
         QCOMPARE(cell(model, 1, ServerListModel::CommandColumn), QStringLiteral("'/opt/search server' --port 0"));
@@ -111,7 +111,7 @@ private Q_SLOTS:
         model.setServersFromJson(updated);
         QCOMPARE(resets.size(), 0);
         QCOMPARE(changes.size(), 1);
-        QCOMPARE(cell(model, 1, ServerListModel::SecretsColumn), QStringLiteral("2 present"));
+        QCOMPARE(cell(model, 1, ServerListModel::SecretsColumn), QStringLiteral("2 stored"));
         QCOMPARE(model.serversMissingSecrets(), 0);
 
         updated["servers"].erase(0);

@@ -126,7 +126,7 @@ private Q_SLOTS:
         QAbstractItemModel *model = app.table()->model();
         QCOMPARE(model->index(row, ServerListModel::CommandColumn).data().toString(), QStringLiteral("/bin/true"));
         QCOMPARE(model->index(row, ServerListModel::SecretsColumn).data().toString(), QStringLiteral("none needed"));
-        QTRY_COMPARE_WITH_TIMEOUT(app.text("serversSummary"), QStringLiteral("1 server(s)"), kTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(app.text("serversSummary"), QStringLiteral("1 server"), kTimeout);
 
         const auto removed = harness.cli({QStringLiteral("remove"), name});
         QVERIFY2(removed.exitCode == 0, removed.err.constData());

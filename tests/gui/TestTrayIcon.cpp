@@ -122,7 +122,7 @@ private Q_SLOTS:
         } else {
             // A server whose secret is not stored yet wants attention, until the secret is set.
             QTRY_COMPARE_WITH_TIMEOUT(tray.health(), Health::Attention, kTimeout);
-            QCOMPARE(tray.statusText(), QStringLiteral("1 server(s) missing secrets"));
+            QCOMPARE(tray.statusText(), name + QStringLiteral(" needs a secret"));
             const auto set =
                 harness.cli({QStringLiteral("secret"), QStringLiteral("set"), name, QStringLiteral("token")},
                             "s3cret-for-the-test");

@@ -1,0 +1,133 @@
+#include "StatusSummary.h"
+
+#include <QTest>
+
+using latchkey::tray::DaemonConnection;
+using latchkey::tray::DaemonStatus;
+using latchkey::tray::Health;
+using latchkey::tray::ServerInfo;
+using latchkey::tray::StatusSummary;
+using State = DaemonConnection::State;
+
+namespace {
+
+DaemonStatus healthyStatus()
+{
+    DaemonStatus status;
+    status.version = QStringLiteral("0.1.0");
+    status.pid = 4242;
+    status.keychainBackend = QStringLiteral("Secret Service");
+    status.keychainAvailable = true;
+    status.configPath = QStringLiteral("/home/u/.config/latchkey/servers.json");
+    status.configOk = true;
+    return status;
+}
+
+ServerInfo server(const QString &name, QList<bool> present = {})
+{
+    ServerInfo info;
+    info.name = name;
+    info.kind = QStringLiteral("stdio");
+    info.command = {QStringLiteral("/bin/true")};
+    for (qsizetype i = 0; i < present.size(); ++i) {
+        info.env.append(
+            {QStringLiteral("VAR%1").arg(i), QStringLiteral("secret"), QStringLiteral("key%1").arg(i), present.at(i)});
+    }
+    return info;
+}
+
+} // namespace
+
+// The words and the health the tray and the window show, for each state the daemon can be in.
+class TestStatusSummary : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void connecting()
+    {
+        const auto summary = StatusSummary::evaluate(State::Connecting, nullptr, {});
+        QCOMPARE(summary.health, Health::Unknown);
+        QCOMPARE(summary.daemon, QStringLiteral("connecting…"));
+    }
+
+    void notRunning()
+    {
+        const DaemonStatus status = healthyStatus();
+        const auto summary = StatusSummary::evaluate(State::Disconnected, &status, {server(QStringLiteral("a"))},
+                                                     QStringLiteral("connection refused"));
+        QCOMPARE(summary.health, Health::Error);
+        QCOMPARE(summary.headline, QStringLiteral("The Latchkey daemon is not running"));
+        QCOMPARE(summary.daemon, QStringLiteral("not running (connection refused)"));
+        // Nothing the old daemon said is repeated as if it were still true.
+        QVERIFY(summary.keychain.startsWith(QStringLiteral("unknown")));
+        QVERIFY(summary.config.startsWith(QStringLiteral("unknown")));
+    }
+
+    void connectedAwaitingStatus()
+    {
+        const auto summary = StatusSummary::evaluate(State::Connected, nullptr, {});
+        QCOMPARE(summary.health, Health::Unknown);
+        QCOMPARE(summary.daemon, QStringLiteral("connected"));
+    }
+
+    void allGood()
+    {
+        const DaemonStatus status = healthyStatus();
+        auto summary = StatusSummary::evaluate(State::Connected, &status, {});
+        QCOMPARE(summary.health, Health::Good);
+        QCOMPARE(summary.headline, QStringLiteral("Latchkey is running"));
+        QCOMPARE(summary.daemon, QStringLiteral("connected: latchkeyd 0.1.0 (pid 4242)"));
+        QCOMPARE(summary.keychain, QStringLiteral("available (Secret Service)"));
+        QCOMPARE(summary.config, QStringLiteral("ok (/home/u/.config/latchkey/servers.json)"));
+        QCOMPARE(summary.servers, QStringLiteral("No servers yet"));
+
+        summary = StatusSummary::evaluate(State::Connected, &status,
+                                          {server(QStringLiteral("a"), {true}), server(QStringLiteral("b"))});
+        QCOMPARE(summary.health, Health::Good);
+        QCOMPARE(summary.servers, QStringLiteral("2 servers, every secret stored"));
+        summary = StatusSummary::evaluate(State::Connected, &status, {server(QStringLiteral("b"))});
+        QCOMPARE(summary.servers, QStringLiteral("1 server"));
+    }
+
+    void missingSecretsWantAttention()
+    {
+        const DaemonStatus status = healthyStatus();
+        auto summary = StatusSummary::evaluate(
+            State::Connected, &status, {server(QStringLiteral("a"), {true, false}), server(QStringLiteral("b"))});
+        QCOMPARE(summary.health, Health::Attention);
+        QCOMPARE(summary.headline, QStringLiteral("a needs a secret"));
+        QVERIFY(summary.servers.startsWith(QStringLiteral("2 servers; ")));
+        QVERIFY(summary.servers.contains(QStringLiteral("latchkey secret set")));
+
+        summary = StatusSummary::evaluate(State::Connected, &status,
+                                          {server(QStringLiteral("a"), {false}), server(QStringLiteral("b"), {false})});
+        QCOMPARE(summary.headline, QStringLiteral("2 servers need secrets"));
+    }
+
+    void keychainUnavailableIsAnError()
+    {
+        DaemonStatus status = healthyStatus();
+        status.keychainAvailable = false;
+        status.keychainError = QStringLiteral("Cannot autolaunch D-Bus without X11 $DISPLAY");
+        const auto summary = StatusSummary::evaluate(State::Connected, &status, {server(QStringLiteral("a"), {false})});
+        QCOMPARE(summary.health, Health::Error);
+        QCOMPARE(summary.headline, QStringLiteral("The keychain is unavailable"));
+        QCOMPARE(summary.keychain,
+                 QStringLiteral("unavailable (Secret Service): Cannot autolaunch D-Bus without X11 $DISPLAY"));
+    }
+
+    void unusableConfigIsAnError()
+    {
+        DaemonStatus status = healthyStatus();
+        status.configOk = false;
+        status.configError = QStringLiteral("servers.json: unsupported schema version 9");
+        const auto summary = StatusSummary::evaluate(State::Connected, &status, {});
+        QCOMPARE(summary.health, Health::Error);
+        QCOMPARE(summary.headline, QStringLiteral("The server configuration cannot be read"));
+        QCOMPARE(summary.config, QStringLiteral("unusable: servers.json: unsupported schema version 9"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStatusSummary)
+#include "TestStatusSummary.moc"
