@@ -250,30 +250,32 @@ void Dispatcher::secretRemove(const Request &request, const ipc::PeerCredentials
         return;
     }
     const QString entry = Vault::entryKey(QStringLiteral("secret"), *server, *key);
-    m_vault.remove(
-        entry, [this, id = request.id, server = *server, key = *key, peer, reply](const SecretStore::Result &result) {
-            if (result.status == SecretStore::Status::NotFound && !m_registry.hasSecret(server, key)) {
-                reply(Response::failure(id, error::NotFound,
-                                        "no secret \"" + key.toStdString() + "\" for server \"" + server.toStdString() +
-                                            "\""));
-                return;
-            }
-            if (result.status != SecretStore::Status::Ok && result.status != SecretStore::Status::NotFound) {
-                reply(storeFailure(id, result));
-                return;
-            }
-            QString why;
-            if (!m_registry.setSecretKnown(server, key, false, &why)) {
-                reply(Response::failure(id, error::ConfigInvalid, why.toStdString()));
-                return;
-            }
-            Json audit = peerJson(peer);
-            audit["server"] = server.toStdString();
-            audit["key"] = key.toStdString();
-            m_audit.record("secret.removed", audit);
-            Q_EMIT serverChanged({{"name", server.toStdString()}, {"change", "secret"}});
-            reply(Response::success(id, Json::object()));
-        });
+    m_vault.remove(entry, [this, id = request.id, server = *server, key = *key, peer,
+                           reply](const SecretStore::Result &result) {
+        // Secret Service reports success for deleting nothing, so "was it there" is the registry's answer.
+        const bool wasKnown = m_registry.hasSecret(server, key);
+        if (!wasKnown && (result.status == SecretStore::Status::Ok || result.status == SecretStore::Status::NotFound)) {
+            reply(Response::failure(id, error::NotFound,
+                                    "no secret \"" + key.toStdString() + "\" for server \"" + server.toStdString() +
+                                        "\""));
+            return;
+        }
+        if (result.status != SecretStore::Status::Ok && result.status != SecretStore::Status::NotFound) {
+            reply(storeFailure(id, result));
+            return;
+        }
+        QString why;
+        if (!m_registry.setSecretKnown(server, key, false, &why)) {
+            reply(Response::failure(id, error::ConfigInvalid, why.toStdString()));
+            return;
+        }
+        Json audit = peerJson(peer);
+        audit["server"] = server.toStdString();
+        audit["key"] = key.toStdString();
+        m_audit.record("secret.removed", audit);
+        Q_EMIT serverChanged({{"name", server.toStdString()}, {"change", "secret"}});
+        reply(Response::success(id, Json::object()));
+    });
 }
 
 void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &peer, Reply reply)

@@ -102,7 +102,9 @@ void TestApiKeyRung::secretReachesOnlyTheChildEnvironment()
                     QStringLiteral("GITHUB_TOKEN=secret:API_KEY"), QStringLiteral("--"), QStringLiteral("/bin/sh"),
                     QStringLiteral("-c"), script});
     QVERIFY2(add.exitCode == 0, add.err.constData());
-    QVERIFY(!QFile(m_harness->configPath()).readAll().contains(m_secret));
+    QFile config(m_harness->configPath());
+    QVERIFY(config.open(QIODevice::ReadOnly));
+    QVERIFY(!config.readAll().contains(m_secret));
 
     QProcess run;
     run.setProcessEnvironment(m_harness->environment());
