@@ -107,6 +107,8 @@ StatusWindow::StatusWindow(DaemonConnection *connection, ServerListModel *model,
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     buttons->addButton(m_refresh, QDialogButtonBox::ActionRole);
     connect(buttons, &QDialogButtonBox::rejected, this, &QWidget::close);
+    // Start on the buttons, not inside the table (which would outline its first cell).
+    buttons->button(QDialogButtonBox::Close)->setFocus();
     connect(m_refresh, &QPushButton::clicked, m_connection, &DaemonConnection::refreshOrReconnect);
 
     auto *layout = new QVBoxLayout(this);
@@ -125,7 +127,7 @@ StatusWindow::StatusWindow(DaemonConnection *connection, ServerListModel *model,
     connect(m_model, &QAbstractItemModel::modelReset, this, &StatusWindow::updateServers);
     connect(m_model, &QAbstractItemModel::dataChanged, this, &StatusWindow::updateServers);
 
-    resize(760, 440);
+    resize(760, 420);
     updateStatus();
     updateServers();
 }
