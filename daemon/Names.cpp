@@ -55,7 +55,8 @@ QString Names::checkSecretValue(const QByteArray &value)
         return QStringLiteral("the secret contains a NUL, carriage return or newline character");
     }
     QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    (void)decoder.decode(value);
+    // decode() is lazy: only converting its result to a QString runs the decoder and sets hasError().
+    const QString decoded = decoder.decode(value);
     if (decoder.hasError()) {
         return QStringLiteral("the secret is not valid UTF-8");
     }
