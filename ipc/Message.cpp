@@ -24,6 +24,10 @@ std::optional<std::int64_t> readId(const Json &doc)
     if (it == doc.end() || !it->is_number_integer()) {
         return std::nullopt;
     }
+    // Non-negative integers parse as unsigned; one above INT64_MAX would wrap into another id.
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+        return std::nullopt;
+    }
     return it->get<std::int64_t>();
 }
 
