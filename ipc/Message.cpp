@@ -70,8 +70,11 @@ QByteArray Event::serialize() const
 
 std::optional<Json> parseJson(QByteArrayView payload, std::string *error)
 {
-    const auto depthGuard = [](int depth, Json::parse_event_t, Json &) {
-        if (depth > kMaxJsonDepth) {
+    // depth counts the containers already open around the event, so the container that would be
+    // nested kMaxJsonDepth + 1 deep starts at depth kMaxJsonDepth.
+    const auto depthGuard = [](int depth, Json::parse_event_t event, Json &) {
+        const bool opens = event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start;
+        if (opens && depth >= kMaxJsonDepth) {
             throw std::length_error("nesting too deep");
         }
         return true;
