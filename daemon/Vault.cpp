@@ -51,7 +51,9 @@ void Vault::read(const QString &key, SecretStore::Callback done)
     }
     m_store.read(key, [this, key](const SecretStore::Result &result) {
         note(result);
-        if (result.status == SecretStore::Status::Ok) {
+        // A write or remove that finished while this read was out is newer than what it read.
+        const bool stale = m_staleReads.remove(key);
+        if (result.status == SecretStore::Status::Ok && !stale) {
             m_cache.insert(key, result.value);
         }
         const auto callbacks = m_pendingReads.take(key);
@@ -127,6 +129,9 @@ void Vault::note(const SecretStore::Result &result)
 
 void Vault::forget(const QString &key)
 {
+    if (m_pendingReads.contains(key)) {
+        m_staleReads.insert(key);
+    }
     auto it = m_cache.find(key);
     if (it != m_cache.end()) {
         wipe(*it);

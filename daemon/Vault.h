@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QSet>
 
 namespace latchkey {
 
@@ -44,6 +45,7 @@ private:
     SecretStore &m_store;
     QHash<QString, QByteArray> m_cache;
     QHash<QString, QList<SecretStore::Callback>> m_pendingReads;
+    QSet<QString> m_staleReads; // pending reads overtaken by a write or remove
     QString m_unavailableReason;
     bool m_known = false;
     QList<std::function<void()>> m_waitingForProbe;
