@@ -40,6 +40,13 @@ bool AuditLog::ensureOpen()
         return false;
     }
     m_file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    // A crash can leave a torn last line: start on a new one so the next entry is not glued to it.
+    if (m_file.size() > 0) {
+        QFile tail(m_path);
+        if (tail.open(QIODevice::ReadOnly) && tail.seek(tail.size() - 1) && tail.read(1) != QByteArrayLiteral("\n")) {
+            m_file.write("\n", 1);
+        }
+    }
     return true;
 }
 
