@@ -1,0 +1,248 @@
+// Unit tests for ServerRecord: JSON round trip and every validation rule of fromJson.
+#include "ServerRecord.h"
+
+#include <QTest>
+
+using latchkey::EnvBinding;
+using latchkey::ServerRecord;
+using Json = nlohmann::json;
+
+namespace {
+
+Json validRecord()
+{
+    return Json{{"name", "github"},
+                {"kind", "stdio"},
+                {"command", {"npx", "-y", "@modelcontextprotocol/server-github"}},
+                {"env", {{{"var", "GITHUB_TOKEN"}, {"source", "secret"}, {"key", "token"}}}}};
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(Json)
+
+class TestServerRecord : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void parsesValidRecord();
+    void envIsOptional();
+    void roundTrip();
+    void unknownFieldsIgnored();
+    void invalid_data();
+    void invalid();
+    void limitsAreInclusive();
+    void nulInArgumentRefused();
+    void duplicateVariableRefused();
+    void sameKeyForTwoVariablesAllowed();
+    void unicodeArgumentsKept();
+};
+
+void TestServerRecord::parsesValidRecord()
+{
+    QString error;
+    const auto record = ServerRecord::fromJson(validRecord(), &error);
+    QVERIFY2(record.has_value(), qPrintable(error));
+    QCOMPARE(record->name, QStringLiteral("github"));
+    QCOMPARE(record->kind, ServerRecord::Kind::Stdio);
+    QCOMPARE(record->command, (QStringList{QStringLiteral("npx"), QStringLiteral("-y"),
+                                           QStringLiteral("@modelcontextprotocol/server-github")}));
+    QCOMPARE(record->env.size(), 1);
+    QCOMPARE(record->env.front().variable, QStringLiteral("GITHUB_TOKEN"));
+    QCOMPARE(record->env.front().source, EnvBinding::Source::Secret);
+    QCOMPARE(record->env.front().reference, QStringLiteral("token"));
+}
+
+void TestServerRecord::envIsOptional()
+{
+    Json json = validRecord();
+    json.erase("env");
+    QString error;
+    const auto record = ServerRecord::fromJson(json, &error);
+    QVERIFY2(record.has_value(), qPrintable(error));
+    QVERIFY(record->env.isEmpty());
+
+    json["env"] = Json::array();
+    QVERIFY(ServerRecord::fromJson(json, &error).has_value());
+}
+
+void TestServerRecord::roundTrip()
+{
+    ServerRecord record;
+    record.name = QStringLiteral("local.tool_1");
+    record.command = {QStringLiteral("/usr/bin/tool"), QStringLiteral("--flag"), QString(),
+                      QStringLiteral("with space")};
+    record.env = {{QStringLiteral("A"), EnvBinding::Source::Secret, QStringLiteral("a")},
+                  {QStringLiteral("B_2"), EnvBinding::Source::Secret, QStringLiteral("b.key")}};
+    QString error;
+    const auto back = ServerRecord::fromJson(record.toJson(), &error);
+    QVERIFY2(back.has_value(), qPrintable(error));
+    QCOMPARE(back->name, record.name);
+    QCOMPARE(back->command, record.command);
+    QCOMPARE(back->env, record.env);
+    QVERIFY(back->toJson() == record.toJson());
+
+    const Json json = record.toJson();
+    QCOMPARE(json.at("kind").get<std::string>(), std::string("stdio"));
+    QCOMPARE(json.at("env").at(1).at("source").get<std::string>(), std::string("secret"));
+}
+
+void TestServerRecord::unknownFieldsIgnored()
+{
+    Json json = validRecord();
+    json["future_field"] = {{"x", 1}};
+    QString error;
+    QVERIFY(ServerRecord::fromJson(json, &error).has_value());
+}
+
+void TestServerRecord::invalid_data()
+{
+    QTest::addColumn<Json>("json");
+    QTest::addColumn<QString>("mentions");
+
+    const auto with = [](const char *key, Json value) {
+        Json json = validRecord();
+        json[key] = std::move(value);
+        return json;
+    };
+    const auto without = [](const char *key) {
+        Json json = validRecord();
+        json.erase(key);
+        return json;
+    };
+    const auto withBinding = [](Json binding) {
+        Json json = validRecord();
+        json["env"] = Json::array({std::move(binding)});
+        return json;
+    };
+    const auto binding = [](const char *var, const char *source, const char *key) {
+        return Json{{"var", var}, {"source", source}, {"key", key}};
+    };
+
+    QTest::newRow("array") << Json::array({validRecord()}) << QStringLiteral("object");
+    QTest::newRow("null") << Json() << QStringLiteral("object");
+    QTest::newRow("string") << Json("github") << QStringLiteral("object");
+    QTest::newRow("no name") << without("name") << QStringLiteral("name");
+    QTest::newRow("name not string") << with("name", 5) << QStringLiteral("name");
+    QTest::newRow("name empty") << with("name", "") << QStringLiteral("server name");
+    QTest::newRow("name with slash") << with("name", "../etc") << QStringLiteral("server name");
+    QTest::newRow("name too long") << with("name", std::string(65, 'a')) << QStringLiteral("server name");
+    QTest::newRow("no kind") << without("kind") << QStringLiteral("kind");
+    QTest::newRow("kind http") << with("kind", "http") << QStringLiteral("kind");
+    QTest::newRow("kind not string") << with("kind", Json::array()) << QStringLiteral("kind");
+    QTest::newRow("no command") << without("command") << QStringLiteral("command");
+    QTest::newRow("command string") << with("command", "npx -y server") << QStringLiteral("command");
+    QTest::newRow("command empty") << with("command", Json::array()) << QStringLiteral("command");
+    QTest::newRow("command too many") << with("command", Json(std::vector<std::string>(257, "a")))
+                                      << QStringLiteral("command");
+    QTest::newRow("argument not string") << with("command", {"npx", 1}) << QStringLiteral("argument");
+    QTest::newRow("argument null") << with("command", {"npx", nullptr}) << QStringLiteral("argument");
+    QTest::newRow("argument too long") << with("command", {"npx", std::string(4097, 'x')})
+                                       << QStringLiteral("argument");
+    QTest::newRow("program empty") << with("command", {"", "arg"}) << QStringLiteral("program");
+    QTest::newRow("env object") << with("env", {{"A", "secret:a"}}) << QStringLiteral("env");
+    QTest::newRow("env too many") << with("env", Json(std::vector<Json>(65, binding("A", "secret", "a"))))
+                                  << QStringLiteral("env");
+    QTest::newRow("binding not object") << withBinding("A=secret:a") << QStringLiteral("binding");
+    QTest::newRow("binding without var") << withBinding({{"source", "secret"}, {"key", "a"}})
+                                         << QStringLiteral("binding");
+    QTest::newRow("binding without source") << withBinding({{"var", "A"}, {"key", "a"}}) << QStringLiteral("binding");
+    QTest::newRow("binding without key") << withBinding({{"var", "A"}, {"source", "secret"}})
+                                         << QStringLiteral("binding");
+    QTest::newRow("binding key not string")
+        << withBinding({{"var", "A"}, {"source", "secret"}, {"key", 1}}) << QStringLiteral("binding");
+    QTest::newRow("literal source") << withBinding(binding("A", "literal", "a")) << QStringLiteral("literal");
+    QTest::newRow("env var digit first") << withBinding(binding("1A", "secret", "a"))
+                                         << QStringLiteral("environment variable");
+    QTest::newRow("env var with equals") << withBinding(binding("A=B", "secret", "a"))
+                                         << QStringLiteral("environment variable");
+    QTest::newRow("env var empty") << withBinding(binding("", "secret", "a")) << QStringLiteral("environment variable");
+    QTest::newRow("env var with NUL") << withBinding(
+                                             {{"var", std::string("A\0B", 3)}, {"source", "secret"}, {"key", "a"}})
+                                      << QStringLiteral("environment variable");
+    QTest::newRow("env var dash") << withBinding(binding("MY-VAR", "secret", "a"))
+                                  << QStringLiteral("environment variable");
+    QTest::newRow("key with slash") << withBinding(binding("A", "secret", "../other/token"))
+                                    << QStringLiteral("secret key");
+    QTest::newRow("key empty") << withBinding(binding("A", "secret", "")) << QStringLiteral("secret key");
+}
+
+void TestServerRecord::invalid()
+{
+    QFETCH(Json, json);
+    QFETCH(QString, mentions);
+    QString error;
+    const auto record = ServerRecord::fromJson(json, &error);
+    QVERIFY(!record.has_value());
+    QVERIFY2(error.contains(mentions), qPrintable(error));
+}
+
+void TestServerRecord::limitsAreInclusive()
+{
+    Json json = validRecord();
+    json["name"] = std::string(64, 'n');
+    json["command"] = Json(std::vector<std::string>(256, std::string(4096, 'x')));
+    Json env = Json::array();
+    for (int i = 0; i < 64; ++i) {
+        env.push_back({{"var", "V" + std::to_string(i)}, {"source", "secret"}, {"key", "k"}});
+    }
+    json["env"] = env;
+    QString error;
+    const auto record = ServerRecord::fromJson(json, &error);
+    QVERIFY2(record.has_value(), qPrintable(error));
+    QCOMPARE(record->command.size(), 256);
+    QCOMPARE(record->env.size(), 64);
+}
+
+void TestServerRecord::nulInArgumentRefused()
+{
+    for (const std::string &arg : {std::string("a\0b", 3), std::string("\0", 1), std::string("end\0", 4)}) {
+        Json json = validRecord();
+        json["command"] = {"prog", arg};
+        QString error;
+        QVERIFY(!ServerRecord::fromJson(json, &error).has_value());
+        QVERIFY2(error.contains(QStringLiteral("NUL")), qPrintable(error));
+    }
+    Json json = validRecord();
+    json["command"] = {std::string("pr\0og", 5)};
+    QString error;
+    QVERIFY(!ServerRecord::fromJson(json, &error).has_value());
+}
+
+void TestServerRecord::duplicateVariableRefused()
+{
+    Json json = validRecord();
+    json["env"] = {{{"var", "TOKEN"}, {"source", "secret"}, {"key", "a"}},
+                   {{"var", "OTHER"}, {"source", "secret"}, {"key", "b"}},
+                   {{"var", "TOKEN"}, {"source", "secret"}, {"key", "c"}}};
+    QString error;
+    QVERIFY(!ServerRecord::fromJson(json, &error).has_value());
+    QVERIFY2(error.contains(QStringLiteral("TOKEN")) && error.contains(QStringLiteral("twice")), qPrintable(error));
+}
+
+void TestServerRecord::sameKeyForTwoVariablesAllowed()
+{
+    Json json = validRecord();
+    json["env"] = {{{"var", "GH_TOKEN"}, {"source", "secret"}, {"key", "token"}},
+                   {{"var", "GITHUB_TOKEN"}, {"source", "secret"}, {"key", "token"}}};
+    QString error;
+    const auto record = ServerRecord::fromJson(json, &error);
+    QVERIFY2(record.has_value(), qPrintable(error));
+    QCOMPARE(record->env.size(), 2);
+}
+
+void TestServerRecord::unicodeArgumentsKept()
+{
+    Json json = validRecord();
+    const QString arg = QStringLiteral("--title=caf\u00e9 \U0001F511");
+    json["command"] = {"prog", arg.toStdString()};
+    QString error;
+    const auto record = ServerRecord::fromJson(json, &error);
+    QVERIFY2(record.has_value(), qPrintable(error));
+    QCOMPARE(record->command.at(1), arg);
+    QCOMPARE(record->toJson().at("command").at(1).get<std::string>(), arg.toStdString());
+}
+
+QTEST_GUILESS_MAIN(TestServerRecord)
+#include "TestServerRecord.moc"
