@@ -5,7 +5,8 @@
 namespace latchkey::tray {
 
 StatusSummary StatusSummary::evaluate(DaemonConnection::State state, const DaemonStatus *status,
-                                      const QList<ServerInfo> &servers, const QString &lastError)
+                                      const QList<ServerInfo> &servers, const QString &socketPath,
+                                      const QString &lastError)
 {
     StatusSummary summary;
     if (state == DaemonConnection::State::Connecting) {
@@ -20,10 +21,14 @@ StatusSummary StatusSummary::evaluate(DaemonConnection::State state, const Daemo
     if (state == DaemonConnection::State::Disconnected) {
         summary.health = Health::Error;
         summary.headline = tr("The Latchkey daemon is not running");
-        summary.daemon = lastError.isEmpty() ? tr("not running") : tr("not running (%1)").arg(lastError);
+        // Qt's socket errors read oddly here ("Invalid name" for a missing socket): say what it means
+        // and keep the raw error for the tooltip.
+        summary.daemon =
+            socketPath.isEmpty() ? tr("not running") : tr("not running: nothing answers on %1").arg(socketPath);
+        summary.detail = lastError;
         summary.keychain = tr("unknown while the daemon is not running");
         summary.config = tr("unknown while the daemon is not running");
-        summary.servers = tr("unknown while the daemon is not running");
+        summary.servers = tr("Run latchkey status to start it; Latchkey reconnects by itself.");
         return summary;
     }
 
@@ -85,7 +90,7 @@ StatusSummary StatusSummary::evaluate(DaemonConnection::State state, const Daemo
 StatusSummary StatusSummary::of(const DaemonConnection &connection)
 {
     return evaluate(connection.state(), connection.hasStatus() ? &connection.status() : nullptr, connection.servers(),
-                    connection.lastError());
+                    connection.socketPath(), connection.lastError());
 }
 
 } // namespace latchkey::tray

@@ -19,10 +19,12 @@ public:
     QString daemon;   // "connected: latchkeyd 0.1.0 (pid 42)" or "not running"
     QString keychain; // "available (Secret Service)" or the error
     QString config;   // "ok (path)" or the error
-    QString servers;  // "3 servers, 1 missing secrets"
+    QString servers;  // "3 servers, every secret stored", or what to do when something is missing
+    QString detail;   // the socket error behind "not running", for a tooltip
 
     static StatusSummary evaluate(DaemonConnection::State state, const DaemonStatus *status,
-                                  const QList<ServerInfo> &servers, const QString &lastError = {});
+                                  const QList<ServerInfo> &servers, const QString &socketPath = {},
+                                  const QString &lastError = {});
     static StatusSummary of(const DaemonConnection &connection);
 };
 

@@ -146,6 +146,7 @@ void StatusWindow::updateStatus()
     m_icon->setPixmap(Icons::forHealth(summary.health).pixmap(48, 48));
     m_headline->setText(summary.headline);
     m_daemon->setText(summary.daemon);
+    m_daemon->setToolTip(summary.detail);
     m_keychain->setText(summary.keychain);
     m_config->setText(summary.config);
     m_serversSummary->setText(summary.servers);

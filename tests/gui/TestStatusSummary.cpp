@@ -55,10 +55,13 @@ private Q_SLOTS:
     {
         const DaemonStatus status = healthyStatus();
         const auto summary = StatusSummary::evaluate(State::Disconnected, &status, {server(QStringLiteral("a"))},
-                                                     QStringLiteral("connection refused"));
+                                                     QStringLiteral("/run/user/1000/latchkey/agent.sock"),
+                                                     QStringLiteral("QLocalSocket::connectToServer: Invalid name"));
         QCOMPARE(summary.health, Health::Error);
         QCOMPARE(summary.headline, QStringLiteral("The Latchkey daemon is not running"));
-        QCOMPARE(summary.daemon, QStringLiteral("not running (connection refused)"));
+        QCOMPARE(summary.daemon, QStringLiteral("not running: nothing answers on /run/user/1000/latchkey/agent.sock"));
+        QCOMPARE(summary.detail, QStringLiteral("QLocalSocket::connectToServer: Invalid name"));
+        QVERIFY(summary.servers.contains(QStringLiteral("latchkey status")));
         // Nothing the old daemon said is repeated as if it were still true.
         QVERIFY(summary.keychain.startsWith(QStringLiteral("unknown")));
         QVERIFY(summary.config.startsWith(QStringLiteral("unknown")));

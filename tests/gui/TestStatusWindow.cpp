@@ -145,6 +145,7 @@ private Q_SLOTS:
 
         QVERIFY(harness.stop());
         QTRY_VERIFY_WITH_TIMEOUT(app.text("daemonState").startsWith(QStringLiteral("not running")), kTimeout);
+        QVERIFY2(app.text("daemonState").endsWith(harness.socketPath()), qPrintable(app.text("daemonState")));
         QVERIFY(app.text("headline").contains(QStringLiteral("not running")));
         QCOMPARE(app.rowShowing(name), -1);
         QVERIFY(!app.showsTable());
