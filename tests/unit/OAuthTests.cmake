@@ -1,0 +1,6 @@
+# Unit tests for the OAuth building blocks in daemon/oauth/.
+latchkey_add_test(NAME TestWwwAuthenticate SOURCES TestWwwAuthenticate.cpp LIBS latchkey_core LABELS unit)
+latchkey_add_test(NAME TestResourceUri SOURCES TestResourceUri.cpp LIBS latchkey_core LABELS unit)
+latchkey_add_test(NAME TestWellKnown SOURCES TestWellKnown.cpp LIBS latchkey_core LABELS unit)
+latchkey_add_test(NAME TestScopeSet SOURCES TestScopeSet.cpp LIBS latchkey_core LABELS unit)
+latchkey_add_test(NAME TestEndpointPolicy SOURCES TestEndpointPolicy.cpp LIBS latchkey_core LABELS unit)
