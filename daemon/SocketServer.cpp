@@ -10,6 +10,8 @@
 #include <QFileInfo>
 #include <QLocalSocket>
 
+#include <functional>
+
 #ifdef Q_OS_UNIX
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,13 +51,34 @@ bool prepareDirectory(const QString &dir, QString *error)
 }
 #endif
 
+#ifdef Q_OS_UNIX
+// Hands each accepted descriptor over as it is, instead of wrapping it in a QLocalSocket first:
+// Connection reads and writes it directly.
+class DescriptorServer : public QLocalServer
+{
+public:
+    explicit DescriptorServer(std::function<void(qintptr)> accepted) : m_accepted(std::move(accepted)) {}
+
+protected:
+    void incomingConnection(quintptr descriptor) override { m_accepted(static_cast<qintptr>(descriptor)); }
+
+private:
+    std::function<void(qintptr)> m_accepted;
+};
+#endif
+
 } // namespace
 
 SocketServer::SocketServer(Dispatcher &dispatcher, AuditLog &audit, QObject *parent)
     : QObject(parent), m_dispatcher(dispatcher), m_audit(audit)
 {
-    m_server.setMaxPendingConnections(128);
-    connect(&m_server, &QLocalServer::newConnection, this, &SocketServer::onNewConnection);
+#ifdef Q_OS_UNIX
+    m_server = std::make_unique<DescriptorServer>([this](qintptr descriptor) { onDescriptor(descriptor); });
+#else
+    m_server = std::make_unique<QLocalServer>();
+    connect(m_server.get(), &QLocalServer::newConnection, this, &SocketServer::onNewConnection);
+#endif
+    m_server->setMaxPendingConnections(128);
 }
 
 SocketServer::~SocketServer()
@@ -100,13 +123,13 @@ bool SocketServer::listen(const QString &path, QString *error)
         QLocalServer::removeServer(path);
     }
     const mode_t previous = ::umask(0177); // the socket file is born 0600
-    const bool ok = m_server.listen(path);
+    const bool ok = m_server->listen(path);
     ::umask(previous);
 #else
-    const bool ok = m_server.listen(path);
+    const bool ok = m_server->listen(path);
 #endif
     if (!ok) {
-        *error = QStringLiteral("cannot listen on %1: %2").arg(path, m_server.errorString());
+        *error = QStringLiteral("cannot listen on %1: %2").arg(path, m_server->errorString());
         return false;
     }
     m_ownsSocketFile = true;
@@ -115,11 +138,11 @@ bool SocketServer::listen(const QString &path, QString *error)
 
 bool SocketServer::listenOnDescriptor(qintptr descriptor, QString *error)
 {
-    if (!m_server.listen(descriptor)) {
-        *error = QStringLiteral("cannot adopt the inherited socket: %1").arg(m_server.errorString());
+    if (!m_server->listen(descriptor)) {
+        *error = QStringLiteral("cannot adopt the inherited socket: %1").arg(m_server->errorString());
         return false;
     }
-    m_path = m_server.fullServerName();
+    m_path = m_server->fullServerName();
     m_ownsSocketFile = false; // the service manager owns the socket file
     return true;
 }
@@ -130,8 +153,8 @@ void SocketServer::close()
     for (Connection *connection : connections) {
         delete connection;
     }
-    if (m_server.isListening()) {
-        m_server.close(); // removes the socket file when we created it
+    if (m_server->isListening()) {
+        m_server->close(); // removes the socket file when we created it
     }
     m_lock.reset();
 }
@@ -145,25 +168,51 @@ void SocketServer::broadcast(const ipc::Event &event)
     }
 }
 
+std::optional<ipc::PeerCredentials> SocketServer::admit(qintptr descriptor)
+{
+    const auto peer = ipc::PeerCredentials::fromSocket(descriptor);
+    if (!peer || peer->uid != ipc::PeerCredentials::currentUid()) {
+        // The wall: whatever the file modes say, only our own uid is served. No reply at all.
+        nlohmann::json fields = {{"uid", peer ? peer->uid : -1}, {"pid", peer ? peer->pid : -1}};
+        if (peer) {
+            fields["exe"] = peer->executable.toStdString();
+        }
+        m_audit.record("peer.refused", fields);
+        qCWarning(lcIpc) << "refused a connection from uid" << (peer ? peer->uid : -1) << "pid"
+                         << (peer ? peer->pid : -1);
+        return std::nullopt;
+    }
+    if (m_connections.size() >= kMaxConnections) {
+        qCWarning(lcIpc) << "connection limit reached; refusing pid" << peer->pid;
+        return std::nullopt;
+    }
+    return peer;
+}
+
+#ifdef Q_OS_UNIX
+
+void SocketServer::onDescriptor(qintptr descriptor)
+{
+    const auto peer = admit(descriptor);
+    if (!peer) {
+        ::close(static_cast<int>(descriptor));
+        return;
+    }
+    auto *connection = new Connection(static_cast<int>(descriptor), *peer, m_dispatcher, this);
+    m_connections.insert(connection);
+    connect(connection, &Connection::closed, this, [this](Connection *closed) {
+        m_connections.remove(closed);
+        closed->deleteLater();
+    });
+}
+
+#else
+
 void SocketServer::onNewConnection()
 {
-    while (QLocalSocket *socket = m_server.nextPendingConnection()) {
-        const auto peer = ipc::PeerCredentials::fromSocket(socket->socketDescriptor());
-        if (!peer || peer->uid != ipc::PeerCredentials::currentUid()) {
-            // The wall: whatever the file modes say, only our own uid is served. No reply at all.
-            nlohmann::json fields = {{"uid", peer ? peer->uid : -1}, {"pid", peer ? peer->pid : -1}};
-            if (peer) {
-                fields["exe"] = peer->executable.toStdString();
-            }
-            m_audit.record("peer.refused", fields);
-            qCWarning(lcIpc) << "refused a connection from uid" << (peer ? peer->uid : -1) << "pid"
-                             << (peer ? peer->pid : -1);
-            socket->abort();
-            socket->deleteLater();
-            continue;
-        }
-        if (m_connections.size() >= kMaxConnections) {
-            qCWarning(lcIpc) << "connection limit reached; refusing pid" << peer->pid;
+    while (QLocalSocket *socket = m_server->nextPendingConnection()) {
+        const auto peer = admit(socket->socketDescriptor());
+        if (!peer) {
             socket->abort();
             socket->deleteLater();
             continue;
@@ -176,5 +225,7 @@ void SocketServer::onNewConnection()
         });
     }
 }
+
+#endif
 
 } // namespace latchkey

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Message.h"
+#include "PeerCredentials.h"
 
 #include <QLocalServer>
 #include <QLockFile>
@@ -8,6 +9,7 @@
 #include <QSet>
 
 #include <memory>
+#include <optional>
 
 namespace latchkey {
 
@@ -36,11 +38,18 @@ public:
     void broadcast(const ipc::Event &event);
 
 private:
+    // The uid check every accepted socket passes before a byte is read; nullopt means refused
+    // (audited and logged here, closed by the caller).
+    std::optional<ipc::PeerCredentials> admit(qintptr descriptor);
+#ifdef Q_OS_UNIX
+    void onDescriptor(qintptr descriptor);
+#else
     void onNewConnection();
+#endif
 
     Dispatcher &m_dispatcher;
     AuditLog &m_audit;
-    QLocalServer m_server;
+    std::unique_ptr<QLocalServer> m_server;
     std::unique_ptr<QLockFile> m_lock;
     QSet<Connection *> m_connections;
     QString m_path;
