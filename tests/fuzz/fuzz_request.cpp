@@ -28,8 +28,10 @@ void checkRecord(const nlohmann::json &json)
         return;
     }
     check(Names::checkServerName(record->name).isEmpty());
-    check(!record->command.isEmpty() && record->command.size() <= 256);
-    check(!record->command.front().isEmpty());
+    if (record->kind == ServerRecord::Kind::Stdio) {
+        check(!record->command.isEmpty() && record->command.size() <= 256);
+        check(!record->command.front().isEmpty());
+    }
     for (const QString &arg : record->command) {
         check(!arg.contains(QChar(u'\0')));
     }
