@@ -1,14 +1,22 @@
 #include "Daemon.h"
 
 #include "AuditLog.h"
+#include "ClientRegistration.h"
+#include "Discovery.h"
 #include "Dispatcher.h"
+#include "EndpointPolicy.h"
+#include "HttpFetcher.h"
 #include "KeychainStore.h"
 #include "Logging.h"
 #include "ServerRegistry.h"
+#include "SignInService.h"
 #include "SocketServer.h"
+#include "TokenManager.h"
 #include "Vault.h"
 
 #include <QCoreApplication>
+#include <QProcess>
+#include <QStandardPaths>
 
 namespace latchkey {
 
@@ -25,10 +33,33 @@ Daemon::Daemon(Options options, std::unique_ptr<SecretStore> store, QObject *par
     m_vault = std::make_unique<Vault>(*m_store);
     m_registry = std::make_unique<ServerRegistry>(m_options.configPath);
     m_audit = std::make_unique<AuditLog>(m_options.auditPath);
+    m_http = std::make_unique<HttpFetcher>();
+    m_discovery = std::make_unique<Discovery>(*m_http);
+    QString settingsError;
+    m_registration = std::make_unique<ClientRegistration>(
+        *m_http, *m_vault, ClientRegistration::loadSettings(ClientRegistration::defaultSettingsPath(), &settingsError));
+    if (!settingsError.isEmpty()) {
+        qCWarning(lcDaemon).noquote() << "OAuth settings ignored:" << settingsError;
+    }
+    m_tokens = std::make_unique<TokenManager>(*m_vault, *m_registry, *m_http, *m_audit);
+    m_signIn =
+        std::make_unique<SignInService>(*m_http, *m_registry, *m_registration, *m_tokens, *m_audit,
+                                        [this](const QUrl &url, QString *error) { return openBrowser(url, error); });
     m_dispatcher = std::make_unique<Dispatcher>(*m_registry, *m_vault, *m_audit);
+    m_dispatcher->setOAuth(m_discovery.get(), m_signIn.get(), m_tokens.get());
     m_server = std::make_unique<SocketServer>(*m_dispatcher, *m_audit);
     connect(m_dispatcher.get(), &Dispatcher::serverChanged, this, [this](const nlohmann::json &data) {
         m_server->broadcast({"server.changed", data});
+    });
+    connect(m_signIn.get(), &SignInService::progress, this,
+            [this](const QString &server, const QString &stage, const QUrl &url) {
+                m_server->broadcast({"login.progress",
+                                     {{"name", server.toStdString()},
+                                      {"stage", stage.toStdString()},
+                                      {"url", url.toString(QUrl::FullyEncoded).toStdString()}}});
+            });
+    connect(m_tokens.get(), &TokenManager::grantChanged, this, [this](const QString &server) {
+        m_server->broadcast({"server.changed", {{"name", server.toStdString()}, {"change", "grant"}}});
     });
     connect(m_vault.get(), &Vault::availabilityChanged, this, [this](bool available) {
         m_server->broadcast(
@@ -52,7 +83,7 @@ bool Daemon::start(QString *error)
     if (!listening) {
         return false;
     }
-    m_vault->probe();
+    m_vault->probe([this] { m_tokens->scheduleAll(); });
     m_audit->record("daemon.started", {{"pid", QCoreApplication::applicationPid()}});
     qCInfo(lcDaemon) << "latchkeyd" << LATCHKEY_VERSION << "listening on" << m_server->path();
     return true;
@@ -68,6 +99,29 @@ void Daemon::stop()
 QString Daemon::socketPath() const
 {
     return m_server->path();
+}
+
+bool Daemon::openBrowser(const QUrl &url, QString *error)
+{
+    const QString text = url.toString(QUrl::FullyEncoded);
+    if (const QString why = oauth::EndpointPolicy::checkBrowserUrl(text); !why.isEmpty()) {
+        *error = why;
+        return false;
+    }
+    QString program = qEnvironmentVariable("LATCHKEY_BROWSER");
+    if (program.isEmpty()) {
+#if defined(Q_OS_MACOS)
+        program = QStringLiteral("/usr/bin/open");
+#else
+        program = QStandardPaths::findExecutable(QStringLiteral("xdg-open"));
+#endif
+    }
+    if (program.isEmpty() || !QProcess::startDetached(program, {text})) {
+        *error = QStringLiteral("cannot start a browser; open the URL by hand");
+        return false;
+    }
+    m_audit->record("login.browser_opened", {{"host", url.host().toStdString()}});
+    return true;
 }
 
 } // namespace latchkey

@@ -4,13 +4,19 @@
 
 #include <QObject>
 #include <QString>
+#include <QUrl>
 
 #include <memory>
 
 namespace latchkey {
 
 class AuditLog;
+class ClientRegistration;
+class Discovery;
 class Dispatcher;
+class HttpFetcher;
+class SignInService;
+class TokenManager;
 class ServerRegistry;
 class SocketServer;
 class Vault;
@@ -40,12 +46,22 @@ public:
 
     QString socketPath() const;
 
+protected:
+    // The person's browser, for sign-in. LATCHKEY_BROWSER names a program that gets the URL as its only
+    // argument (tests, headless use); else the desktop's opener. Never through a shell.
+    virtual bool openBrowser(const QUrl &url, QString *error);
+
 private:
     Options m_options;
     std::unique_ptr<SecretStore> m_store;
     std::unique_ptr<Vault> m_vault;
     std::unique_ptr<ServerRegistry> m_registry;
     std::unique_ptr<AuditLog> m_audit;
+    std::unique_ptr<HttpFetcher> m_http;
+    std::unique_ptr<Discovery> m_discovery;
+    std::unique_ptr<ClientRegistration> m_registration;
+    std::unique_ptr<TokenManager> m_tokens;
+    std::unique_ptr<SignInService> m_signIn;
     std::unique_ptr<Dispatcher> m_dispatcher;
     std::unique_ptr<SocketServer> m_server;
 };

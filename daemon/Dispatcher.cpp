@@ -1,8 +1,12 @@
 #include "Dispatcher.h"
 
 #include "AuditLog.h"
+#include "Discovery.h"
 #include "Names.h"
+#include "ResourceUri.h"
 #include "ServerRegistry.h"
+#include "SignInService.h"
+#include "TokenManager.h"
 #include "Vault.h"
 
 #include <QCoreApplication>
@@ -91,6 +95,16 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
         secretRemove(request, peer, std::move(reply));
     } else if (m == "audit.list") {
         auditList(request, std::move(reply));
+    } else if (m == "token.get") {
+        tokenGet(request, peer, std::move(reply));
+    } else if (m == "server.discover") {
+        serverDiscover(request, std::move(reply));
+    } else if (m == "server.login") {
+        serverLogin(request, peer, std::move(reply));
+    } else if (m == "server.login.cancel") {
+        serverLoginCancel(request, std::move(reply));
+    } else if (m == "server.logout") {
+        serverLogout(request, peer, std::move(reply));
     } else {
         reply(Response::failure(request.id, error::UnknownMethod, "unknown method \"" + m + "\""));
     }
@@ -124,6 +138,13 @@ void Dispatcher::statusNow(const Request &request, const Reply &reply)
 Json Dispatcher::describe(const ServerRecord &record) const
 {
     Json json = record.toJson();
+    if (record.kind == ServerRecord::Kind::Remote) {
+        json.erase("authorization_server");
+        if (record.remote.authorizationServer) {
+            json["issuer"] = record.remote.authorizationServer->issuer.toStdString();
+        }
+        json["signing_in"] = m_signIn && m_signIn->isSigningIn(record.name);
+    }
     for (auto &binding : json["env"]) {
         binding["present"] =
             m_registry.hasSecret(record.name, QString::fromStdString(binding["key"].get<std::string>()));
@@ -161,6 +182,22 @@ void Dispatcher::serverAdd(const Request &request, const ipc::PeerCredentials &p
     if (m_registry.find(record->name)) {
         reply(Response::failure(request.id, error::AlreadyExists,
                                 "a server named \"" + record->name.toStdString() + "\" already exists"));
+        return;
+    }
+    for (const EnvBinding &binding : record->env) {
+        const ServerRecord *source =
+            binding.source == EnvBinding::Source::Token ? m_registry.find(binding.reference) : nullptr;
+        if (binding.source == EnvBinding::Source::Token && (!source || source->kind != ServerRecord::Kind::Remote)) {
+            reply(Response::failure(request.id, error::InvalidParams,
+                                    "token:" + binding.reference.toStdString() +
+                                        " names no remote server; add it first "
+                                        "with: latchkey add URL --name " +
+                                        binding.reference.toStdString()));
+            return;
+        }
+    }
+    if (record->kind == ServerRecord::Kind::Remote) {
+        serverAddRemote(request, *record, peer, std::move(reply));
         return;
     }
     if (!m_registry.add(*record, &why)) {
@@ -322,8 +359,31 @@ void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &p
         return;
     }
     for (const EnvBinding &binding : record->env) {
-        const QString entry = Vault::entryKey(QStringLiteral("secret"), *name, binding.reference);
         pending->variables.push_back(binding.variable.toStdString());
+        if (binding.source == EnvBinding::Source::Token) {
+            // The access token of the named remote grant; its refresh token never leaves the daemon.
+            if (!m_tokens) {
+                pending->failure = Response::failure(request.id, error::Internal, "no OAuth engine in this daemon");
+                if (--pending->outstanding == 0) {
+                    finish();
+                }
+                continue;
+            }
+            m_tokens->accessToken(
+                binding.reference, [pending, finish, binding, id = request.id](const TokenManager::Answer &answer) {
+                    if (answer.errorCode.isEmpty()) {
+                        pending->env[binding.variable.toStdString()] = answer.accessToken.toStdString();
+                    } else if (!pending->failure) {
+                        pending->failure =
+                            Response::failure(id, answer.errorCode.toStdString(), answer.message.toStdString());
+                    }
+                    if (--pending->outstanding == 0) {
+                        finish();
+                    }
+                });
+            continue;
+        }
+        const QString entry = Vault::entryKey(QStringLiteral("secret"), *name, binding.reference);
         m_vault.read(
             entry, [pending, finish, binding, server = *name, id = request.id](const SecretStore::Result &result) {
                 if (result.status == SecretStore::Status::Ok) {
@@ -365,6 +425,229 @@ void Dispatcher::auditList(const Request &request, Reply reply)
         limit = static_cast<int>(it->get<std::int64_t>());
     }
     reply(Response::success(request.id, {{"entries", m_audit.read(since, limit)}}));
+}
+
+void Dispatcher::setOAuth(Discovery *discovery, SignInService *signIn, TokenManager *tokens)
+{
+    m_discovery = discovery;
+    m_signIn = signIn;
+    m_tokens = tokens;
+}
+
+bool Dispatcher::requireOAuth(const Request &request, const Reply &reply) const
+{
+    if (m_discovery && m_signIn && m_tokens) {
+        return true;
+    }
+    reply(Response::failure(request.id, error::Internal, "this daemon runs without its OAuth engine"));
+    return false;
+}
+
+Json Dispatcher::describeDiscovery(const DiscoveryResult &result)
+{
+    Json scopes = Json::array();
+    for (const QString &scope : result.scopes.toList()) {
+        scopes.push_back(scope.toStdString());
+    }
+    return {{"url", result.serverUrl.toStdString()},
+            {"resource", result.resource.toStdString()},
+            {"auth_required", result.authRequired},
+            {"legacy", result.legacy},
+            {"resource_metadata", result.resourceMetadataUrl.toStdString()},
+            {"issuer", result.authorizationServer.issuer.toStdString()},
+            {"authorization_endpoint", result.authorizationServer.authorizationEndpoint.toString().toStdString()},
+            {"registration_endpoint", result.authorizationServer.registrationEndpoint.toString().toStdString()},
+            {"revocation_endpoint", result.authorizationServer.revocationEndpoint.toString().toStdString()},
+            {"cimd_supported", result.authorizationServer.clientIdMetadataDocumentSupported},
+            {"scopes", scopes}};
+}
+
+void Dispatcher::serverDiscover(const Request &request, Reply reply)
+{
+    const auto url = stringParam(request, "url", reply);
+    if (!url || !requireOAuth(request, reply)) {
+        return;
+    }
+    m_discovery->discover(*url,
+                          [id = request.id, reply](const std::optional<DiscoveryResult> &result, const QString &why) {
+                              if (!result) {
+                                  reply(Response::failure(id, error::DiscoveryFailed, why.toStdString()));
+                                  return;
+                              }
+                              reply(Response::success(id, {{"discovery", describeDiscovery(*result)}}));
+                          });
+}
+
+void Dispatcher::serverAddRemote(const Request &request, const ServerRecord &record, const ipc::PeerCredentials &peer,
+                                 Reply reply)
+{
+    if (!requireOAuth(request, reply)) {
+        return;
+    }
+    // Discovery first: nothing is stored for a server whose metadata breaks a rule.
+    m_discovery->discover(record.remote.url, [this, id = request.id, record, peer,
+                                              reply](const std::optional<DiscoveryResult> &result, const QString &why) {
+        if (!result) {
+            Json audit = peerJson(peer);
+            audit["server"] = record.name.toStdString();
+            audit["reason"] = why.toStdString();
+            m_audit.record("server.discovery_failed", audit);
+            reply(Response::failure(id, error::DiscoveryFailed, why.toStdString()));
+            return;
+        }
+        if (m_registry.find(record.name)) {
+            reply(Response::failure(id, error::AlreadyExists,
+                                    "a server named \"" + record.name.toStdString() + "\" already exists"));
+            return;
+        }
+        ServerRecord stored = record;
+        stored.remote.resource = result->resource;
+        stored.remote.authRequired = result->authRequired;
+        stored.remote.legacy = result->legacy;
+        if (result->authRequired) {
+            stored.remote.authorizationServer = result->authorizationServer;
+            // Scopes named by the person win; else what discovery suggests.
+            if (stored.remote.scopes.isEmpty()) {
+                stored.remote.scopes = result->scopes.toList();
+            }
+        }
+        QString error;
+        if (!m_registry.add(stored, &error)) {
+            reply(Response::failure(id, error::ConfigInvalid, error.toStdString()));
+            return;
+        }
+        Json audit = peerJson(peer);
+        audit["server"] = stored.name.toStdString();
+        audit["issuer"] = result->authorizationServer.issuer.toStdString();
+        m_audit.record("server.added", audit);
+        Q_EMIT serverChanged({{"name", stored.name.toStdString()}, {"change", "added"}});
+        reply(Response::success(id, {{"server", describe(stored)}, {"discovery", describeDiscovery(*result)}}));
+    });
+}
+
+void Dispatcher::serverLogin(const Request &request, const ipc::PeerCredentials &peer, Reply reply)
+{
+    const auto name = nameParam(request, "name", &Names::checkServerName, reply);
+    if (!name || !requireOAuth(request, reply)) {
+        return;
+    }
+    oauth::ScopeSet extra;
+    if (const auto it = request.params.find("scope"); it != request.params.end() && it->is_string()) {
+        QString why;
+        extra = oauth::ScopeSet::parse(QString::fromStdString(it->get<std::string>()), &why);
+        if (!why.isEmpty()) {
+            reply(Response::failure(request.id, error::InvalidParams, why.toStdString()));
+            return;
+        }
+    }
+    Json audit = peerJson(peer);
+    audit["server"] = name->toStdString();
+    m_audit.record("login.started", audit);
+    m_signIn->signIn(*name, extra,
+                     [this, id = request.id, name = *name, reply](const QString &code, const QString &message) {
+                         if (!code.isEmpty()) {
+                             reply(Response::failure(id, code.toStdString(), message.toStdString()));
+                             return;
+                         }
+                         Q_EMIT serverChanged({{"name", name.toStdString()}, {"change", "signed_in"}});
+                         const ServerRecord *record = m_registry.find(name);
+                         reply(Response::success(id, {{"server", record ? describe(*record) : Json::object()}}));
+                     });
+}
+
+void Dispatcher::serverLoginCancel(const Request &request, Reply reply)
+{
+    const auto name = nameParam(request, "name", &Names::checkServerName, reply);
+    if (!name || !requireOAuth(request, reply)) {
+        return;
+    }
+    if (!m_signIn->cancel(*name)) {
+        reply(Response::failure(request.id, error::NotFound, "no sign-in to " + name->toStdString() + " is under way"));
+        return;
+    }
+    reply(Response::success(request.id, Json::object()));
+}
+
+void Dispatcher::serverLogout(const Request &request, const ipc::PeerCredentials &peer, Reply reply)
+{
+    const auto name = nameParam(request, "name", &Names::checkServerName, reply);
+    if (!name || !requireOAuth(request, reply)) {
+        return;
+    }
+    const ServerRecord *record = m_registry.find(*name);
+    if (!record || record->kind != ServerRecord::Kind::Remote) {
+        reply(Response::failure(request.id, error::NotFound, "no remote server named \"" + name->toStdString() + "\""));
+        return;
+    }
+    Json audit = peerJson(peer);
+    audit["server"] = name->toStdString();
+    m_audit.record("logout.requested", audit);
+    m_tokens->signOut(*name, [this, id = request.id, name = *name, reply](const QString &note) {
+        Q_EMIT serverChanged({{"name", name.toStdString()}, {"change", "signed_out"}});
+        reply(Response::success(id, {{"revocation", note.toStdString()}}));
+    });
+}
+
+void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &peer, Reply reply)
+{
+    if (!requireOAuth(request, reply)) {
+        return;
+    }
+    // By name, or by the exact canonical resource; a token only ever goes to the resource it is for.
+    QString server;
+    if (request.params.contains("name")) {
+        const auto name = nameParam(request, "name", &Names::checkServerName, reply);
+        if (!name) {
+            return;
+        }
+        server = *name;
+    }
+    if (request.params.contains("resource")) {
+        const auto resource = stringParam(request, "resource", reply);
+        if (!resource) {
+            return;
+        }
+        const oauth::ResourceUri wanted = oauth::ResourceUri::fromServerUrl(*resource);
+        QString match;
+        for (const ServerRecord &record : m_registry.servers()) {
+            if (record.kind == ServerRecord::Kind::Remote && wanted.isValid() &&
+                record.remote.resource == wanted.toString()) {
+                match = record.name;
+                break;
+            }
+        }
+        if (match.isEmpty() || (!server.isEmpty() && server != match)) {
+            Json audit = peerJson(peer);
+            audit["resource"] = resource->toStdString();
+            audit["server"] = server.toStdString();
+            m_audit.record("token.audience_mismatch", audit);
+            reply(Response::failure(request.id, error::NotFound,
+                                    "no configured server has the resource " + resource->toStdString()));
+            return;
+        }
+        server = match;
+    }
+    if (server.isEmpty()) {
+        reply(Response::failure(request.id, error::InvalidParams, "token.get needs \"name\" or \"resource\""));
+        return;
+    }
+    m_tokens->accessToken(server, [this, id = request.id, server, peer, reply](const TokenManager::Answer &answer) {
+        Json audit = peerJson(peer);
+        audit["server"] = server.toStdString();
+        if (!answer.errorCode.isEmpty()) {
+            audit["error"] = answer.errorCode.toStdString();
+            m_audit.record("token.refused", audit);
+            reply(Response::failure(id, answer.errorCode.toStdString(), answer.message.toStdString()));
+            return;
+        }
+        audit["token"] = AuditLog::hashId(answer.accessToken.toUtf8());
+        m_audit.record("token.handout", audit);
+        const ServerRecord *record = m_registry.find(server);
+        reply(Response::success(id, {{"access_token", answer.accessToken.toStdString()},
+                                     {"token_type", "Bearer"},
+                                     {"expires_at", answer.expiresAt},
+                                     {"resource", record ? record->remote.resource.toStdString() : std::string()}}));
+    });
 }
 
 } // namespace latchkey

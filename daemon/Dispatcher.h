@@ -10,8 +10,12 @@
 namespace latchkey {
 
 class AuditLog;
+class Discovery;
 class ServerRegistry;
+class SignInService;
+class TokenManager;
 class Vault;
+struct DiscoveryResult;
 
 // Turns one request from an authenticated peer into one response. No sockets here, so every
 // method is unit-testable; the reply is a continuation because keychain operations are asynchronous
@@ -26,6 +30,8 @@ public:
     Dispatcher(ServerRegistry &registry, Vault &vault, AuditLog &audit, QObject *parent = nullptr);
 
     void handle(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    // The OAuth engine; without it remote servers are refused.
+    void setOAuth(Discovery *discovery, SignInService *signIn, TokenManager *tokens);
 
 Q_SIGNALS:
     // Pushed to subscribers as {"event":"server.changed","data":...}.
@@ -41,12 +47,24 @@ private:
     void secretSet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void secretRemove(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void auditList(const ipc::Request &request, Reply reply);
+    void serverAddRemote(const ipc::Request &request, const struct ServerRecord &record,
+                         const ipc::PeerCredentials &peer, Reply reply);
+    void serverDiscover(const ipc::Request &request, Reply reply);
+    void serverLogin(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void serverLoginCancel(const ipc::Request &request, Reply reply);
+    void serverLogout(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void tokenGet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    bool requireOAuth(const ipc::Request &request, const Reply &reply) const;
+    static nlohmann::json describeDiscovery(const DiscoveryResult &result);
 
     nlohmann::json describe(const struct ServerRecord &record) const;
 
     ServerRegistry &m_registry;
     Vault &m_vault;
     AuditLog &m_audit;
+    Discovery *m_discovery = nullptr;
+    SignInService *m_signIn = nullptr;
+    TokenManager *m_tokens = nullptr;
 };
 
 } // namespace latchkey

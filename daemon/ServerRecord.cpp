@@ -1,6 +1,7 @@
 #include "ServerRecord.h"
 
 #include "Names.h"
+#include "ResourceUri.h"
 
 namespace latchkey {
 
@@ -25,19 +26,117 @@ bool readString(const nlohmann::json &json, const char *key, QString *out)
     return true;
 }
 
+QStringList readStrings(const nlohmann::json &json, const char *key)
+{
+    QStringList out;
+    const auto it = json.find(key);
+    if (it != json.end() && it->is_array()) {
+        for (const auto &item : *it) {
+            if (item.is_string()) {
+                out << QString::fromStdString(item.get<std::string>());
+            }
+        }
+    }
+    return out;
+}
+
+bool readRemote(const nlohmann::json &json, RemoteServer *remote, QString *error)
+{
+    if (!readString(json, "url", &remote->url) || remote->url.size() > kMaxArgumentLength) {
+        *error = QStringLiteral("a remote server needs a \"url\"");
+        return false;
+    }
+    const oauth::ResourceUri resource = oauth::ResourceUri::fromServerUrl(remote->url);
+    if (!resource.isValid()) {
+        *error = resource.errorString();
+        return false;
+    }
+    readString(json, "resource", &remote->resource);
+    if (remote->resource != resource.toString()) {
+        *error = QStringLiteral("\"resource\" must be the canonical form of \"url\" (%1)").arg(resource.toString());
+        return false;
+    }
+    const auto flag = [&json](const char *key, bool fallback) {
+        const auto it = json.find(key);
+        return it != json.end() && it->is_boolean() ? it->get<bool>() : fallback;
+    };
+    remote->authRequired = flag("auth_required", true);
+    remote->legacy = flag("legacy", false);
+    QString scopeError;
+    const oauth::ScopeSet scopes = oauth::ScopeSet::fromList(readStrings(json, "scopes"), &scopeError);
+    if (!scopeError.isEmpty()) {
+        *error = scopeError;
+        return false;
+    }
+    remote->scopes = scopes.toList();
+    readString(json, "client_id", &remote->clientId);
+    readString(json, "registration", &remote->registration);
+    if (const auto as = json.find("authorization_server"); as != json.end()) {
+        remote->authorizationServer = AuthorizationServerMetadata::fromJson(*as);
+        if (!remote->authorizationServer) {
+            *error = QStringLiteral("\"authorization_server\" is not valid metadata");
+            return false;
+        }
+    }
+    if (const auto grant = json.find("grant"); grant != json.end() && grant->is_object()) {
+        QString state;
+        readString(*grant, "state", &state);
+        readString(*grant, "reason", &remote->grantReason);
+        remote->grant = state == QStringLiteral("active")        ? RemoteServer::GrantState::Active
+                        : state == QStringLiteral("needs_login") ? RemoteServer::GrantState::NeedsLogin
+                                                                 : RemoteServer::GrantState::None;
+    }
+    return true;
+}
+
 } // namespace
+
+QString ServerRecord::grantStateName(RemoteServer::GrantState state)
+{
+    switch (state) {
+    case RemoteServer::GrantState::Active:
+        return QStringLiteral("active");
+    case RemoteServer::GrantState::NeedsLogin:
+        return QStringLiteral("needs_login");
+    case RemoteServer::GrantState::None:
+        break;
+    }
+    return QStringLiteral("none");
+}
 
 nlohmann::json ServerRecord::toJson() const
 {
-    nlohmann::json args = nlohmann::json::array();
-    for (const QString &arg : command) {
-        args.push_back(utf8(arg));
-    }
+    const auto list = [](const QStringList &items) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const QString &item : items) {
+            out.push_back(utf8(item));
+        }
+        return out;
+    };
     nlohmann::json envs = nlohmann::json::array();
     for (const EnvBinding &binding : env) {
-        envs.push_back({{"var", utf8(binding.variable)}, {"source", "secret"}, {"key", utf8(binding.reference)}});
+        envs.push_back({{"var", utf8(binding.variable)},
+                        {"source", binding.source == EnvBinding::Source::Token ? "token" : "secret"},
+                        {"key", utf8(binding.reference)}});
     }
-    return {{"name", utf8(name)}, {"kind", "stdio"}, {"command", args}, {"env", envs}};
+    if (kind == Kind::Stdio) {
+        return {{"name", utf8(name)}, {"kind", "stdio"}, {"command", list(command)}, {"env", envs}};
+    }
+    nlohmann::json json = {
+        {"name", utf8(name)},
+        {"kind", "remote"},
+        {"url", utf8(remote.url)},
+        {"resource", utf8(remote.resource)},
+        {"auth_required", remote.authRequired},
+        {"legacy", remote.legacy},
+        {"scopes", list(remote.scopes)},
+        {"client_id", utf8(remote.clientId)},
+        {"registration", utf8(remote.registration)},
+        {"grant", {{"state", utf8(grantStateName(remote.grant))}, {"reason", utf8(remote.grantReason)}}}};
+    if (remote.authorizationServer) {
+        json["authorization_server"] = remote.authorizationServer->toJson();
+    }
+    return json;
 }
 
 std::optional<ServerRecord> ServerRecord::fromJson(const nlohmann::json &json, QString *error)
@@ -57,8 +156,16 @@ std::optional<ServerRecord> ServerRecord::fromJson(const nlohmann::json &json, Q
         return fail(why);
     }
     QString kind;
-    if (!readString(json, "kind", &kind) || kind != QStringLiteral("stdio")) {
-        return fail(QStringLiteral("server \"%1\": \"kind\" must be \"stdio\"").arg(record.name));
+    if (!readString(json, "kind", &kind) || (kind != QStringLiteral("stdio") && kind != QStringLiteral("remote"))) {
+        return fail(QStringLiteral("server \"%1\": \"kind\" must be \"stdio\" or \"remote\"").arg(record.name));
+    }
+    if (kind == QStringLiteral("remote")) {
+        record.kind = Kind::Remote;
+        QString why;
+        if (!readRemote(json, &record.remote, &why)) {
+            return fail(QStringLiteral("server \"%1\": %2").arg(record.name, why));
+        }
+        return record;
     }
     const auto command = json.find("command");
     if (command == json.end() || !command->is_array() || command->empty() ||
@@ -95,14 +202,19 @@ std::optional<ServerRecord> ServerRecord::fromJson(const nlohmann::json &json, Q
                     QStringLiteral("server \"%1\": each env binding needs \"var\", \"source\" and \"key\" strings")
                         .arg(record.name));
             }
-            if (source != QStringLiteral("secret")) {
-                return fail(QStringLiteral("server \"%1\": env source \"%2\" is not supported (use \"secret\")")
+            if (source == QStringLiteral("token")) {
+                binding.source = EnvBinding::Source::Token;
+            } else if (source != QStringLiteral("secret")) {
+                return fail(QStringLiteral("server \"%1\": env source \"%2\" is not supported (use \"secret\" or "
+                                           "\"token\")")
                                 .arg(record.name, source));
             }
             if (QString why = Names::checkEnvName(binding.variable); !why.isEmpty()) {
                 return fail(QStringLiteral("server \"%1\": %2").arg(record.name, why));
             }
-            if (QString why = Names::checkSecretKey(binding.reference); !why.isEmpty()) {
+            const auto checkReference =
+                binding.source == EnvBinding::Source::Token ? &Names::checkServerName : &Names::checkSecretKey;
+            if (QString why = checkReference(binding.reference); !why.isEmpty()) {
                 return fail(QStringLiteral("server \"%1\": %2").arg(record.name, why));
             }
             const bool duplicate = std::any_of(record.env.cbegin(), record.env.cend(),

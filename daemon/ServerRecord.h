@@ -1,5 +1,7 @@
 #pragma once
 
+#include "OAuthMetadata.h"
+
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -15,13 +17,36 @@ struct EnvBinding
 {
     enum class Source
     {
-        Secret
+        Secret, // a secret stored for this server: latchkey/secret/<server>/<key>
+        Token,  // the current access token of the remote server named by `reference`
     };
     QString variable;
     Source source = Source::Secret;
-    QString reference; // the secret key (in the server's own namespace)
+    QString reference;
 
     bool operator==(const EnvBinding &) const = default;
+};
+
+// What Latchkey knows about a remote (OAuth-protected) server: what discovery found and the state of
+// its grant. Nothing secret: tokens and client secrets live in the vault.
+struct RemoteServer
+{
+    enum class GrantState
+    {
+        None,       // never signed in (or signed out)
+        Active,     // a token set is in the keychain
+        NeedsLogin, // the grant died (invalid_grant, revoked, lost); `reason` says why
+    };
+    QString url;      // as the person gave it
+    QString resource; // canonical server URI, sent as `resource` (RFC 8707)
+    bool authRequired = true;
+    bool legacy = false; // a 2025-03-26 server without Protected Resource Metadata
+    QStringList scopes;  // requested at sign-in; grows with step-up
+    std::optional<AuthorizationServerMetadata> authorizationServer;
+    QString clientId;
+    QString registration; // "preregistered", "cimd" or "dcr"
+    GrantState grant = GrantState::None;
+    QString grantReason;
 };
 
 // The non-secret description of a server, as kept in servers.json.
@@ -29,16 +54,20 @@ struct ServerRecord
 {
     enum class Kind
     {
-        Stdio
+        Stdio,
+        Remote,
     };
     QString name;
     Kind kind = Kind::Stdio;
-    QStringList command; // program and arguments, executed without a shell
+    QStringList command; // stdio: program and arguments, executed without a shell
     QList<EnvBinding> env;
+    RemoteServer remote; // remote only
 
     nlohmann::json toJson() const;
     // Parses and validates one record; on failure returns nullopt and says why in *error.
     static std::optional<ServerRecord> fromJson(const nlohmann::json &json, QString *error);
+
+    static QString grantStateName(RemoteServer::GrantState state);
 };
 
 } // namespace latchkey

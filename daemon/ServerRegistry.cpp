@@ -149,6 +149,21 @@ bool ServerRegistry::remove(const QString &name, QString *error)
     return true;
 }
 
+bool ServerRegistry::update(const ServerRecord &record, QString *error)
+{
+    if (!m_servers.contains(record.name)) {
+        *error = QStringLiteral("no server named \"%1\"").arg(record.name);
+        return false;
+    }
+    auto servers = m_servers;
+    servers.insert(record.name, record);
+    if (!save(servers, m_secrets, error)) {
+        return false;
+    }
+    m_servers = std::move(servers);
+    return true;
+}
+
 bool ServerRegistry::setSecretKnown(const QString &server, const QString &key, bool known, QString *error)
 {
     if (hasSecret(server, key) == known) {

@@ -34,6 +34,8 @@ public:
     // Each mutation saves at once; false with *error on failure (and memory left as it was).
     bool add(const ServerRecord &record, QString *error);
     bool remove(const QString &name, QString *error);
+    // Replaces the record of the same name (grant state, scopes, discovery results).
+    bool update(const ServerRecord &record, QString *error);
     bool setSecretKnown(const QString &server, const QString &key, bool known, QString *error);
 
 private:

@@ -25,6 +25,11 @@ inline constexpr const char *ConfigInvalid = "config_invalid";
 inline constexpr const char *ConsentDenied = "consent_denied";
 inline constexpr const char *SecretMissing = "secret_missing";
 inline constexpr const char *Internal = "internal";
+inline constexpr const char *NeedsLogin = "needs_login";                         // the grant is dead: sign in again
+inline constexpr const char *TemporarilyUnavailable = "temporarily_unavailable"; // try again later
+inline constexpr const char *DiscoveryFailed = "discovery_failed";
+inline constexpr const char *LoginFailed = "login_failed";
+inline constexpr const char *Busy = "busy";
 // Client-side only: the daemon never sends these.
 inline constexpr const char *DaemonUnreachable = "daemon_unreachable";
 inline constexpr const char *ConnectionClosed = "connection_closed";

@@ -1,0 +1,176 @@
+#include "ClientRegistration.h"
+
+#include "HttpFetcher.h"
+#include "Logging.h"
+#include "TokenSet.h"
+#include "Vault.h"
+
+#include <QDir>
+#include <QFile>
+#include <QStandardPaths>
+
+#include <nlohmann/json.hpp>
+
+namespace latchkey {
+
+using nlohmann::json;
+
+namespace {
+
+QString str(const json &doc, const char *key)
+{
+    const auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
+}
+
+} // namespace
+
+ClientRegistration::ClientRegistration(HttpFetcher &http, Vault &vault, Settings settings, QObject *parent)
+    : QObject(parent), m_http(http), m_vault(vault), m_settings(std::move(settings))
+{}
+
+QString ClientRegistration::defaultSettingsPath()
+{
+    return QDir(QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation))
+        .filePath(QStringLiteral("latchkey/oauth.json"));
+}
+
+ClientRegistration::Settings ClientRegistration::loadSettings(const QString &path, QString *error)
+{
+    Settings settings;
+    QFile file(path);
+    if (!file.exists()) {
+        return settings;
+    }
+    if (!file.open(QIODevice::ReadOnly) || file.size() > 1024 * 1024) {
+        *error = QStringLiteral("%1: cannot read it").arg(path);
+        return settings;
+    }
+    const QByteArray data = file.readAll();
+    try {
+        const json doc = json::parse(data.cbegin(), data.cend());
+        if (const auto clients = doc.find("clients"); clients != doc.end() && clients->is_array()) {
+            for (const auto &client : *clients) {
+                const QString issuer = str(client, "issuer");
+                const QString clientId = str(client, "client_id");
+                if (!issuer.isEmpty() && !clientId.isEmpty()) {
+                    settings.preregistered.insert(issuer, clientId);
+                }
+            }
+        }
+        settings.metadataDocumentUrl = str(doc, "client_id_metadata_document");
+    } catch (const std::exception &e) {
+        *error = QStringLiteral("%1: not valid JSON (%2)").arg(path, QString::fromUtf8(e.what()));
+    }
+    return settings;
+}
+
+QString ClientRegistration::vaultKey(const QString &issuer)
+{
+    return Vault::entryKey(QStringLiteral("client"), issuer, QStringLiteral("registration"));
+}
+
+QString ClientRegistration::plan(const AuthorizationServerMetadata &as) const
+{
+    if (m_settings.preregistered.contains(as.issuer)) {
+        return QStringLiteral("preregistered");
+    }
+    if (as.clientIdMetadataDocumentSupported && !m_settings.metadataDocumentUrl.isEmpty()) {
+        return QStringLiteral("cimd");
+    }
+    if (!as.registrationEndpoint.isEmpty()) {
+        return QStringLiteral("dcr");
+    }
+    return {};
+}
+
+void ClientRegistration::ensure(const AuthorizationServerMetadata &as, Callback done)
+{
+    const QString method = plan(as);
+    if (method == QStringLiteral("preregistered")) {
+        done(Client{method, m_settings.preregistered.value(as.issuer), {}}, {});
+        return;
+    }
+    if (method == QStringLiteral("cimd")) {
+        done(Client{method, m_settings.metadataDocumentUrl, {}}, {});
+        return;
+    }
+    if (method.isEmpty()) {
+        done(std::nullopt, QStringLiteral("authorization server %1 offers no way to register Latchkey (no client ID "
+                                          "metadata documents, no dynamic registration); configure a client_id for it "
+                                          "in %2")
+                               .arg(as.issuer, defaultSettingsPath()));
+        return;
+    }
+    m_vault.read(vaultKey(as.issuer), [this, as, done](const SecretStore::Result &result) {
+        if (result.status == SecretStore::Status::Ok) {
+            try {
+                const json doc = json::parse(result.value.cbegin(), result.value.cend());
+                const QString clientId = str(doc, "client_id");
+                if (!clientId.isEmpty()) {
+                    done(Client{QStringLiteral("dcr"), clientId, str(doc, "client_secret")}, {});
+                    return;
+                }
+            } catch (const std::exception &) {
+            }
+        } else if (result.status == SecretStore::Status::Unavailable) {
+            done(std::nullopt, QStringLiteral("the keychain is unavailable: %1").arg(result.message));
+            return;
+        }
+        registerDynamically(as, done);
+    });
+}
+
+void ClientRegistration::registerDynamically(const AuthorizationServerMetadata &as, Callback done)
+{
+    // RFC 7591 with RFC 8252 loopback redirects: any port on 127.0.0.1 is ours at sign-in time.
+    const json request = {{"client_name", "Latchkey"},
+                          {"redirect_uris", {"http://127.0.0.1/callback"}},
+                          {"grant_types", {"authorization_code", "refresh_token"}},
+                          {"response_types", {"code"}},
+                          {"token_endpoint_auth_method", "none"},
+                          {"application_type", "native"}};
+    m_http.post(
+        as.registrationEndpoint, "application/json", QByteArray::fromStdString(request.dump()),
+        {{"Accept", "application/json"}}, [this, as, done](const HttpResponse &response) {
+            if (!response.error.isEmpty() || response.status < 200 || response.status >= 300) {
+                done(std::nullopt, QStringLiteral("dynamic client registration at %1 failed: %2")
+                                       .arg(as.registrationEndpoint.toDisplayString(),
+                                            response.error.isEmpty()
+                                                ? TokenError::fromResponse(response.status, response.body).toString()
+                                                : response.error));
+                return;
+            }
+            json doc;
+            try {
+                doc = json::parse(response.body.cbegin(), response.body.cend());
+            } catch (const std::exception &) {
+            }
+            const QString clientId = doc.is_object() ? str(doc, "client_id") : QString();
+            if (clientId.isEmpty()) {
+                done(std::nullopt, QStringLiteral("dynamic client registration returned no client_id"));
+                return;
+            }
+            const Client client{QStringLiteral("dcr"), clientId, str(doc, "client_secret")};
+            const json stored = {{"client_id", clientId.toStdString()},
+                                 {"client_secret", client.clientSecret.toStdString()},
+                                 {"issuer", as.issuer.toStdString()}};
+            m_vault.write(vaultKey(as.issuer), QByteArray::fromStdString(stored.dump()),
+                          [done, client](const SecretStore::Result &result) {
+                              if (result.status != SecretStore::Status::Ok) {
+                                  done(std::nullopt, QStringLiteral("cannot keep the registration: the keychain "
+                                                                    "is unavailable: %1")
+                                                         .arg(result.message));
+                                  return;
+                              }
+                              done(client, {});
+                          });
+        });
+}
+
+void ClientRegistration::drop(const QString &issuer, std::function<void()> done)
+{
+    m_vault.remove(vaultKey(issuer), [done](const SecretStore::Result &) { done(); });
+}
+
+} // namespace latchkey

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "OAuthMetadata.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <functional>
+#include <optional>
+
+namespace latchkey {
+
+class HttpFetcher;
+class Vault;
+
+// How Latchkey is known to an authorization server, keyed by the AS issuer (mcp-auth.md item 5):
+// a pre-registered client for that issuer, else a Client ID Metadata Document when the AS supports
+// it and a document URL is configured, else Dynamic Client Registration (RFC 7591). A DCR client is
+// kept in the vault (its secret, if any, is a secret) and dropped when the AS says invalid_client.
+class ClientRegistration : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Client
+    {
+        QString method; // "preregistered", "cimd" or "dcr"
+        QString clientId;
+        QString clientSecret;
+    };
+    struct Settings
+    {
+        QHash<QString, QString> preregistered; // issuer → client_id
+        QString metadataDocumentUrl;           // Latchkey's published client_id URL, if any
+    };
+    using Callback = std::function<void(const std::optional<Client> &client, const QString &error)>;
+
+    ClientRegistration(HttpFetcher &http, Vault &vault, Settings settings, QObject *parent = nullptr);
+
+    // What ensure() would use, for showing before any sign-in.
+    QString plan(const AuthorizationServerMetadata &as) const;
+    void ensure(const AuthorizationServerMetadata &as, Callback done);
+    // Forget a registration the AS no longer knows; the next ensure() registers again.
+    void drop(const QString &issuer, std::function<void()> done);
+
+    static QString vaultKey(const QString &issuer);
+    // Settings from $XDG_CONFIG_HOME/latchkey/oauth.json (non-secret); empty when absent.
+    static Settings loadSettings(const QString &path, QString *error);
+    static QString defaultSettingsPath();
+
+private:
+    void registerDynamically(const AuthorizationServerMetadata &as, Callback done);
+
+    HttpFetcher &m_http;
+    Vault &m_vault;
+    Settings m_settings;
+};
+
+} // namespace latchkey

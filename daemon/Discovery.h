@@ -1,0 +1,51 @@
+#pragma once
+
+#include "OAuthMetadata.h"
+
+#include <QObject>
+
+#include <functional>
+#include <optional>
+
+namespace latchkey {
+
+class HttpFetcher;
+
+struct DiscoveryResult
+{
+    QString serverUrl;
+    QString resource; // canonical; what goes out as `resource`
+    bool authRequired = true;
+    bool legacy = false;
+    QString resourceMetadataUrl;
+    std::optional<ProtectedResourceMetadata> protectedResource;
+    AuthorizationServerMetadata authorizationServer;
+    oauth::ScopeSet scopes; // what sign-in asks for
+};
+
+// Finds out how a remote MCP server wants to be authorized (mcp-auth.md items 1-4, 6):
+// the 401 challenge, Protected Resource Metadata (hint, path-inserted, root) with the resource check,
+// AS metadata in the specified order with the issuer check, PKCE S256, and the 2025-03-26 fallback.
+// Every refusal names the rule it enforces. Nothing is stored here.
+class Discovery : public QObject
+{
+    Q_OBJECT
+
+public:
+    using Callback = std::function<void(const std::optional<DiscoveryResult> &result, const QString &error)>;
+
+    explicit Discovery(HttpFetcher &http, QObject *parent = nullptr);
+
+    void discover(const QString &serverUrl, Callback done);
+
+private:
+    struct Run;
+    void probe(std::shared_ptr<Run> run);
+    void fetchProtectedResource(std::shared_ptr<Run> run, int index);
+    void fetchAuthorizationServer(std::shared_ptr<Run> run, int index);
+    void finish(std::shared_ptr<Run> run);
+
+    HttpFetcher &m_http;
+};
+
+} // namespace latchkey

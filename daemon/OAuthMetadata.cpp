@@ -1,0 +1,198 @@
+#include "OAuthMetadata.h"
+
+#include "EndpointPolicy.h"
+#include "WellKnown.h"
+
+namespace latchkey {
+
+using nlohmann::json;
+using oauth::EndpointPolicy;
+
+namespace {
+
+std::optional<json> parseObject(const QByteArray &body, QString *error, const QString &what)
+{
+    try {
+        json doc = json::parse(body.cbegin(), body.cend());
+        if (doc.is_object()) {
+            return doc;
+        }
+    } catch (const std::exception &) {
+    }
+    *error = QStringLiteral("%1 is not a JSON object").arg(what);
+    return std::nullopt;
+}
+
+QString string(const json &doc, const char *key)
+{
+    const auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
+}
+
+QStringList strings(const json &doc, const char *key)
+{
+    QStringList out;
+    const auto it = doc.find(key);
+    if (it != doc.end() && it->is_array()) {
+        for (const auto &item : *it) {
+            if (item.is_string()) {
+                out << QString::fromStdString(item.get<std::string>());
+            }
+        }
+    }
+    return out;
+}
+
+bool flag(const json &doc, const char *key)
+{
+    const auto it = doc.find(key);
+    return it != doc.end() && it->is_boolean() && it->get<bool>();
+}
+
+// An optional endpoint: absent is fine, present must be acceptable.
+bool endpoint(const json &doc, const char *key, bool required, QUrl *out, QString *error)
+{
+    const QString value = string(doc, key);
+    if (value.isEmpty()) {
+        if (required) {
+            *error = QStringLiteral("authorization server metadata has no %1").arg(QString::fromLatin1(key));
+            return false;
+        }
+        return true;
+    }
+    if (const QString why = EndpointPolicy::checkEndpoint(value); !why.isEmpty()) {
+        *error = QStringLiteral("authorization server %1 refused: %2").arg(QString::fromLatin1(key), why);
+        return false;
+    }
+    *out = QUrl(value, QUrl::StrictMode);
+    return true;
+}
+
+json stringArray(const QStringList &list)
+{
+    json out = json::array();
+    for (const QString &item : list) {
+        out.push_back(item.toStdString());
+    }
+    return out;
+}
+
+} // namespace
+
+std::optional<ProtectedResourceMetadata> ProtectedResourceMetadata::parse(const QByteArray &body, QString *error)
+{
+    const auto doc = parseObject(body, error, QStringLiteral("protected resource metadata"));
+    if (!doc) {
+        return std::nullopt;
+    }
+    ProtectedResourceMetadata prm;
+    prm.resource = string(*doc, "resource");
+    if (prm.resource.isEmpty()) {
+        *error = QStringLiteral("protected resource metadata has no \"resource\" (RFC 9728 §2)");
+        return std::nullopt;
+    }
+    prm.authorizationServers = strings(*doc, "authorization_servers");
+    if (prm.authorizationServers.isEmpty()) {
+        *error = QStringLiteral("protected resource metadata lists no authorization_servers");
+        return std::nullopt;
+    }
+    prm.scopesSupported = oauth::ScopeSet::fromList(strings(*doc, "scopes_supported"));
+    return prm;
+}
+
+std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::parse(const QByteArray &body,
+                                                                              const QString &expectedIssuer,
+                                                                              QString *error, bool *wrongIssuer)
+{
+    const auto doc = parseObject(body, error, QStringLiteral("authorization server metadata"));
+    if (!doc) {
+        return std::nullopt;
+    }
+    AuthorizationServerMetadata as;
+    as.issuer = string(*doc, "issuer");
+    if (wrongIssuer) {
+        *wrongIssuer = as.issuer != expectedIssuer;
+    }
+    if (as.issuer != expectedIssuer) {
+        // RFC 8414 §3.3: a document whose issuer differs from the one the URL came from is not used.
+        *error = QStringLiteral("authorization server metadata names issuer \"%1\", not \"%2\" (RFC 8414 §3.3)")
+                     .arg(as.issuer, expectedIssuer);
+        return std::nullopt;
+    }
+    if (!endpoint(*doc, "authorization_endpoint", true, &as.authorizationEndpoint, error) ||
+        !endpoint(*doc, "token_endpoint", true, &as.tokenEndpoint, error) ||
+        !endpoint(*doc, "registration_endpoint", false, &as.registrationEndpoint, error) ||
+        !endpoint(*doc, "revocation_endpoint", false, &as.revocationEndpoint, error) ||
+        !endpoint(*doc, "introspection_endpoint", false, &as.introspectionEndpoint, error)) {
+        return std::nullopt;
+    }
+    if (const QString why = EndpointPolicy::checkBrowserUrl(as.authorizationEndpoint.toString()); !why.isEmpty()) {
+        *error = QStringLiteral("authorization endpoint refused: %1").arg(why);
+        return std::nullopt;
+    }
+    if (!strings(*doc, "code_challenge_methods_supported").contains(QStringLiteral("S256"))) {
+        *error = QStringLiteral("authorization server does not support PKCE S256 "
+                                "(code_challenge_methods_supported lacks \"S256\")");
+        return std::nullopt;
+    }
+    as.scopesSupported = oauth::ScopeSet::fromList(strings(*doc, "scopes_supported"));
+    as.grantTypesSupported = strings(*doc, "grant_types_supported");
+    as.tokenEndpointAuthMethods = strings(*doc, "token_endpoint_auth_methods_supported");
+    as.authorizationGrantProfiles = strings(*doc, "authorization_grant_profiles_supported");
+    as.issParameterSupported = flag(*doc, "authorization_response_iss_parameter_supported");
+    as.clientIdMetadataDocumentSupported = flag(*doc, "client_id_metadata_document_supported");
+    return as;
+}
+
+AuthorizationServerMetadata AuthorizationServerMetadata::legacyDefaults(const QString &serverUrl)
+{
+    using oauth::WellKnown;
+    AuthorizationServerMetadata as;
+    as.issuer = WellKnown::legacyAuthorizationBase(serverUrl);
+    as.authorizationEndpoint = WellKnown::legacyEndpoint(serverUrl, WellKnown::LegacyEndpoint::Authorize);
+    as.tokenEndpoint = WellKnown::legacyEndpoint(serverUrl, WellKnown::LegacyEndpoint::Token);
+    as.registrationEndpoint = WellKnown::legacyEndpoint(serverUrl, WellKnown::LegacyEndpoint::Register);
+    return as;
+}
+
+json AuthorizationServerMetadata::toJson() const
+{
+    return {{"issuer", issuer.toStdString()},
+            {"authorization_endpoint", authorizationEndpoint.toString().toStdString()},
+            {"token_endpoint", tokenEndpoint.toString().toStdString()},
+            {"registration_endpoint", registrationEndpoint.toString().toStdString()},
+            {"revocation_endpoint", revocationEndpoint.toString().toStdString()},
+            {"introspection_endpoint", introspectionEndpoint.toString().toStdString()},
+            {"scopes_supported", stringArray(scopesSupported.toList())},
+            {"grant_types_supported", stringArray(grantTypesSupported)},
+            {"token_endpoint_auth_methods_supported", stringArray(tokenEndpointAuthMethods)},
+            {"authorization_grant_profiles_supported", stringArray(authorizationGrantProfiles)},
+            {"authorization_response_iss_parameter_supported", issParameterSupported},
+            {"client_id_metadata_document_supported", clientIdMetadataDocumentSupported}};
+}
+
+std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::fromJson(const json &doc)
+{
+    if (!doc.is_object()) {
+        return std::nullopt;
+    }
+    AuthorizationServerMetadata as;
+    as.issuer = string(doc, "issuer");
+    QString error;
+    if (as.issuer.isEmpty() || !endpoint(doc, "authorization_endpoint", true, &as.authorizationEndpoint, &error) ||
+        !endpoint(doc, "token_endpoint", true, &as.tokenEndpoint, &error) ||
+        !endpoint(doc, "registration_endpoint", false, &as.registrationEndpoint, &error) ||
+        !endpoint(doc, "revocation_endpoint", false, &as.revocationEndpoint, &error) ||
+        !endpoint(doc, "introspection_endpoint", false, &as.introspectionEndpoint, &error)) {
+        return std::nullopt;
+    }
+    as.scopesSupported = oauth::ScopeSet::fromList(strings(doc, "scopes_supported"));
+    as.grantTypesSupported = strings(doc, "grant_types_supported");
+    as.tokenEndpointAuthMethods = strings(doc, "token_endpoint_auth_methods_supported");
+    as.authorizationGrantProfiles = strings(doc, "authorization_grant_profiles_supported");
+    as.issParameterSupported = flag(doc, "authorization_response_iss_parameter_supported");
+    as.clientIdMetadataDocumentSupported = flag(doc, "client_id_metadata_document_supported");
+    return as;
+}
+
+} // namespace latchkey

@@ -1,0 +1,167 @@
+#include "TokenSet.h"
+
+#include <nlohmann/json.hpp>
+
+namespace latchkey {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr qsizetype kMaxTokenLength = 64 * 1024;
+constexpr qsizetype kMaxDescription = 300;
+
+QString str(const json &doc, const char *key)
+{
+    const auto it = doc.find(key);
+    return it != doc.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
+}
+
+qint64 integer(const json &doc, const char *key)
+{
+    const auto it = doc.find(key);
+    if (it == doc.end()) {
+        return 0;
+    }
+    if (it->is_number_integer()) {
+        return it->get<qint64>();
+    }
+    if (it->is_number_float()) {
+        return static_cast<qint64>(it->get<double>());
+    }
+    if (it->is_string()) { // some servers send "3600"
+        return QString::fromStdString(it->get<std::string>()).toLongLong();
+    }
+    return 0;
+}
+
+std::optional<json> object(const QByteArray &body)
+{
+    try {
+        json doc = json::parse(body.cbegin(), body.cend());
+        if (doc.is_object()) {
+            return doc;
+        }
+    } catch (const std::exception &) {
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+bool TokenSet::isFresh(qint64 now, qint64 margin) const
+{
+    return !accessToken.isEmpty() && (expiresAt == 0 || expiresAt - now > margin);
+}
+
+qint64 TokenSet::refreshAt(double fraction) const
+{
+    if (expiresAt == 0 || obtainedAt == 0 || expiresAt <= obtainedAt) {
+        return 0;
+    }
+    return obtainedAt + static_cast<qint64>(static_cast<double>(expiresAt - obtainedAt) * fraction);
+}
+
+bool TokenSet::isBoundTo(const QString &iss, const QString &client, const QString &res) const
+{
+    return issuer == iss && clientId == client && resource == res;
+}
+
+QByteArray TokenSet::serialize() const
+{
+    const json doc = {{"access_token", accessToken.toStdString()},
+                      {"refresh_token", refreshToken.toStdString()},
+                      {"token_type", tokenType.toStdString()},
+                      {"scope", scope.toStdString()},
+                      {"obtained_at", obtainedAt},
+                      {"expires_at", expiresAt},
+                      {"issuer", issuer.toStdString()},
+                      {"client_id", clientId.toStdString()},
+                      {"resource", resource.toStdString()},
+                      {"account", account.toStdString()},
+                      {"v", 1}};
+    return QByteArray::fromStdString(doc.dump());
+}
+
+std::optional<TokenSet> TokenSet::deserialize(const QByteArray &data)
+{
+    const auto doc = object(data);
+    if (!doc || integer(*doc, "v") != 1) {
+        return std::nullopt;
+    }
+    TokenSet set;
+    set.accessToken = str(*doc, "access_token");
+    set.refreshToken = str(*doc, "refresh_token");
+    set.tokenType = str(*doc, "token_type");
+    set.scope = str(*doc, "scope");
+    set.obtainedAt = integer(*doc, "obtained_at");
+    set.expiresAt = integer(*doc, "expires_at");
+    set.issuer = str(*doc, "issuer");
+    set.clientId = str(*doc, "client_id");
+    set.resource = str(*doc, "resource");
+    set.account = str(*doc, "account");
+    if (set.accessToken.isEmpty() || set.resource.isEmpty()) {
+        return std::nullopt;
+    }
+    return set;
+}
+
+std::optional<TokenSet> TokenSet::fromTokenResponse(const QByteArray &body, qint64 now, QString *error)
+{
+    const auto doc = object(body);
+    if (!doc) {
+        *error = QStringLiteral("the token endpoint answered with something that is not a JSON object");
+        return std::nullopt;
+    }
+    TokenSet set;
+    set.accessToken = str(*doc, "access_token");
+    if (set.accessToken.isEmpty() || set.accessToken.size() > kMaxTokenLength) {
+        *error = QStringLiteral("the token response has no usable access_token");
+        return std::nullopt;
+    }
+    set.tokenType = str(*doc, "token_type");
+    if (set.tokenType.compare(QStringLiteral("bearer"), Qt::CaseInsensitive) != 0) {
+        *error = QStringLiteral("the token type is \"%1\", not Bearer").arg(set.tokenType.left(40));
+        return std::nullopt;
+    }
+    set.tokenType = QStringLiteral("Bearer");
+    set.refreshToken = str(*doc, "refresh_token");
+    if (set.refreshToken.size() > kMaxTokenLength) {
+        *error = QStringLiteral("the refresh token is too long");
+        return std::nullopt;
+    }
+    set.scope = str(*doc, "scope");
+    set.obtainedAt = now;
+    if (const qint64 lifetime = integer(*doc, "expires_in"); lifetime > 0) {
+        set.expiresAt = now + lifetime;
+    }
+    return set;
+}
+
+TokenError TokenError::fromResponse(int httpStatus, const QByteArray &body)
+{
+    TokenError error;
+    error.httpStatus = httpStatus;
+    if (const auto doc = object(body)) {
+        error.code = str(*doc, "error").left(64);
+        error.description = str(*doc, "error_description").simplified().left(kMaxDescription);
+    }
+    return error;
+}
+
+bool TokenError::isFatal() const
+{
+    return code == QStringLiteral("invalid_grant") || code == QStringLiteral("invalid_client") ||
+           code == QStringLiteral("unauthorized_client") || code == QStringLiteral("invalid_scope");
+}
+
+QString TokenError::toString() const
+{
+    QString text = code.isEmpty() ? QStringLiteral("HTTP %1").arg(httpStatus) : code;
+    if (!description.isEmpty()) {
+        text += QStringLiteral(": ") + description;
+    }
+    return text;
+}
+
+} // namespace latchkey
