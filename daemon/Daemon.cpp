@@ -46,7 +46,7 @@ Daemon::Daemon(Options options, std::unique_ptr<SecretStore> store, QObject *par
         std::make_unique<SignInService>(*m_http, *m_registry, *m_registration, *m_tokens, *m_audit,
                                         [this](const QUrl &url, QString *error) { return openBrowser(url, error); });
     m_dispatcher = std::make_unique<Dispatcher>(*m_registry, *m_vault, *m_audit);
-    m_dispatcher->setOAuth(m_discovery.get(), m_signIn.get(), m_tokens.get());
+    m_dispatcher->setOAuth(m_discovery.get(), m_registration.get(), m_signIn.get(), m_tokens.get());
     m_server = std::make_unique<SocketServer>(*m_dispatcher, *m_audit);
     connect(m_dispatcher.get(), &Dispatcher::serverChanged, this, [this](const nlohmann::json &data) {
         m_server->broadcast({"server.changed", data});

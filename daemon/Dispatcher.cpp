@@ -1,6 +1,7 @@
 #include "Dispatcher.h"
 
 #include "AuditLog.h"
+#include "ClientRegistration.h"
 #include "Discovery.h"
 #include "Names.h"
 #include "ResourceUri.h"
@@ -427,23 +428,25 @@ void Dispatcher::auditList(const Request &request, Reply reply)
     reply(Response::success(request.id, {{"entries", m_audit.read(since, limit)}}));
 }
 
-void Dispatcher::setOAuth(Discovery *discovery, SignInService *signIn, TokenManager *tokens)
+void Dispatcher::setOAuth(Discovery *discovery, ClientRegistration *registration, SignInService *signIn,
+                          TokenManager *tokens)
 {
     m_discovery = discovery;
+    m_registration = registration;
     m_signIn = signIn;
     m_tokens = tokens;
 }
 
 bool Dispatcher::requireOAuth(const Request &request, const Reply &reply) const
 {
-    if (m_discovery && m_signIn && m_tokens) {
+    if (m_discovery && m_registration && m_signIn && m_tokens) {
         return true;
     }
     reply(Response::failure(request.id, error::Internal, "this daemon runs without its OAuth engine"));
     return false;
 }
 
-Json Dispatcher::describeDiscovery(const DiscoveryResult &result)
+Json Dispatcher::describeDiscovery(const DiscoveryResult &result) const
 {
     Json scopes = Json::array();
     for (const QString &scope : result.scopes.toList()) {
@@ -459,6 +462,7 @@ Json Dispatcher::describeDiscovery(const DiscoveryResult &result)
             {"registration_endpoint", result.authorizationServer.registrationEndpoint.toString().toStdString()},
             {"revocation_endpoint", result.authorizationServer.revocationEndpoint.toString().toStdString()},
             {"cimd_supported", result.authorizationServer.clientIdMetadataDocumentSupported},
+            {"registration", result.authRequired ? m_registration->plan(result.authorizationServer).toStdString() : ""},
             {"scopes", scopes}};
 }
 
@@ -468,14 +472,14 @@ void Dispatcher::serverDiscover(const Request &request, Reply reply)
     if (!url || !requireOAuth(request, reply)) {
         return;
     }
-    m_discovery->discover(*url,
-                          [id = request.id, reply](const std::optional<DiscoveryResult> &result, const QString &why) {
-                              if (!result) {
-                                  reply(Response::failure(id, error::DiscoveryFailed, why.toStdString()));
-                                  return;
-                              }
-                              reply(Response::success(id, {{"discovery", describeDiscovery(*result)}}));
-                          });
+    m_discovery->discover(
+        *url, [this, id = request.id, reply](const std::optional<DiscoveryResult> &result, const QString &why) {
+            if (!result) {
+                reply(Response::failure(id, error::DiscoveryFailed, why.toStdString()));
+                return;
+            }
+            reply(Response::success(id, {{"discovery", describeDiscovery(*result)}}));
+        });
 }
 
 void Dispatcher::serverAddRemote(const Request &request, const ServerRecord &record, const ipc::PeerCredentials &peer,

@@ -10,6 +10,7 @@
 namespace latchkey {
 
 class AuditLog;
+class ClientRegistration;
 class Discovery;
 class ServerRegistry;
 class SignInService;
@@ -31,7 +32,7 @@ public:
 
     void handle(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     // The OAuth engine; without it remote servers are refused.
-    void setOAuth(Discovery *discovery, SignInService *signIn, TokenManager *tokens);
+    void setOAuth(Discovery *discovery, ClientRegistration *registration, SignInService *signIn, TokenManager *tokens);
 
 Q_SIGNALS:
     // Pushed to subscribers as {"event":"server.changed","data":...}.
@@ -55,7 +56,7 @@ private:
     void serverLogout(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void tokenGet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     bool requireOAuth(const ipc::Request &request, const Reply &reply) const;
-    static nlohmann::json describeDiscovery(const DiscoveryResult &result);
+    nlohmann::json describeDiscovery(const DiscoveryResult &result) const;
 
     nlohmann::json describe(const struct ServerRecord &record) const;
 
@@ -63,6 +64,7 @@ private:
     Vault &m_vault;
     AuditLog &m_audit;
     Discovery *m_discovery = nullptr;
+    ClientRegistration *m_registration = nullptr;
     SignInService *m_signIn = nullptr;
     TokenManager *m_tokens = nullptr;
 };

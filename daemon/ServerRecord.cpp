@@ -52,6 +52,9 @@ bool readRemote(const nlohmann::json &json, RemoteServer *remote, QString *error
         return false;
     }
     readString(json, "resource", &remote->resource);
+    if (remote->resource.isEmpty()) {
+        remote->resource = resource.toString(); // a new record: the canonical form of its URL
+    }
     if (remote->resource != resource.toString()) {
         *error = QStringLiteral("\"resource\" must be the canonical form of \"url\" (%1)").arg(resource.toString());
         return false;

@@ -268,11 +268,12 @@ std::int64_t Client::send(const std::string &method, Json params)
     return request.id;
 }
 
-Response Client::call(const std::string &method, Json params, int timeoutMs)
+Response Client::call(const std::string &method, Json params, int timeoutMs, std::function<void(const Event &)> onEvent)
 {
     if (!isConnected()) {
         return Response::failure(std::nullopt, error::DaemonUnreachable, "not connected to the daemon");
     }
+    m_blockingEventHandler = std::move(onEvent);
     m_blockingId = send(method, std::move(params));
     m_blockingReply.reset();
     const QDeadlineTimer deadline(timeoutMs);
@@ -290,6 +291,7 @@ Response Client::call(const std::string &method, Json params, int timeoutMs)
     }
     const std::int64_t id = m_blockingId;
     m_blockingId = -1;
+    m_blockingEventHandler = nullptr;
     if (!m_queuedEvents.isEmpty()) {
         QTimer::singleShot(0, this, [this] {
             const auto events = std::exchange(m_queuedEvents, {});
@@ -408,11 +410,12 @@ std::int64_t Client::send(const std::string &method, Json params)
     return request.id;
 }
 
-Response Client::call(const std::string &method, Json params, int timeoutMs)
+Response Client::call(const std::string &method, Json params, int timeoutMs, std::function<void(const Event &)> onEvent)
 {
     if (!isConnected()) {
         return Response::failure(std::nullopt, error::DaemonUnreachable, "not connected to the daemon");
     }
+    m_blockingEventHandler = std::move(onEvent);
     m_blockingId = send(method, std::move(params));
     m_blockingReply.reset();
     const QDeadlineTimer deadline(timeoutMs);
@@ -431,6 +434,7 @@ Response Client::call(const std::string &method, Json params, int timeoutMs)
     }
     const std::int64_t id = m_blockingId;
     m_blockingId = -1;
+    m_blockingEventHandler = nullptr;
     if (!m_queuedEvents.isEmpty()) {
         QTimer::singleShot(0, this, [this] {
             const auto events = std::exchange(m_queuedEvents, {});
@@ -486,7 +490,9 @@ bool Client::deliverFrames()
     while (auto payload = m_codec.next()) {
         const ParsedMessage message = parseDaemonMessage(*payload);
         if (message.event) {
-            if (m_blockingId >= 0) {
+            if (m_blockingId >= 0 && m_blockingEventHandler) {
+                m_blockingEventHandler(*message.event);
+            } else if (m_blockingId >= 0) {
                 m_queuedEvents.append(*message.event);
             } else {
                 Q_EMIT eventReceived(*message.event);

@@ -47,7 +47,9 @@ public:
 
     // Blocking request/response. Events arriving meanwhile are delivered through eventReceived()
     // once control returns to the event loop.
-    Response call(const std::string &method, Json params = Json::object(), int timeoutMs = 30000);
+    // onEvent, when given, sees events as they arrive during the call (e.g. a sign-in URL to show).
+    Response call(const std::string &method, Json params = Json::object(), int timeoutMs = 30000,
+                  std::function<void(const Event &)> onEvent = {});
     // Asynchronous request; done runs exactly once, with a client-side error if the connection drops.
     void callAsync(const std::string &method, Json params, Callback done);
 
@@ -109,6 +111,7 @@ private:
     std::optional<Response> m_blockingReply;
     std::int64_t m_blockingId = -1;
     QList<Event> m_queuedEvents;
+    std::function<void(const Event &)> m_blockingEventHandler;
     QString m_lastError;
 };
 

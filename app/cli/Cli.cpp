@@ -8,6 +8,7 @@
 #include <QDeadlineTimer>
 #include <QRegularExpression>
 #include <QThread>
+#include <QUrl>
 
 #include <cerrno>
 #include <cstdio>
@@ -44,8 +45,12 @@ const char *kUsage = R"(usage: latchkey [--socket PATH] COMMAND [ARGS]
 
   status [--json]                          daemon, keychain and config health
   servers [--json]                         configured servers
-  add stdio NAME [--env VAR=secret:KEY]... -- COMMAND [ARGS...]
+  add stdio NAME [--env VAR=secret:KEY|VAR=token:REMOTE]... -- COMMAND [ARGS...]
                                            a local STDIO server launched with secrets in its environment
+  add URL [--name NAME] [--scope S]...     a remote MCP server: shows what discovery found
+  login NAME                               sign in to a remote server in the browser
+  logout NAME                              revoke at the authorization server and forget the tokens
+  token NAME                               print a current access token (for scripts)
   remove NAME                              forget a server (its secrets stay until `secret rm`)
   secret set NAME KEY                      store a secret for server NAME (read from stdin or a prompt)
   secret rm NAME KEY                       delete it from the keychain
@@ -127,6 +132,15 @@ int Cli::run()
     if (command == QStringLiteral("audit")) {
         return audit(args);
     }
+    if (command == QStringLiteral("login")) {
+        return login(args);
+    }
+    if (command == QStringLiteral("logout")) {
+        return logout(args);
+    }
+    if (command == QStringLiteral("token")) {
+        return token(args);
+    }
     if (command == QStringLiteral("help")) {
         std::fputs(kUsage, stdout);
         return Ok;
@@ -162,13 +176,14 @@ bool Cli::ensureConnected()
     return true;
 }
 
-std::optional<Json> Cli::call(const std::string &method, Json params, int *exitCode)
+std::optional<Json> Cli::call(const std::string &method, Json params, int *exitCode, int timeoutMs,
+                              std::function<void(const ipc::Event &)> onEvent)
 {
     if (!ensureConnected()) {
         *exitCode = Unreachable;
         return std::nullopt;
     }
-    const ipc::Response response = m_client->call(method, std::move(params));
+    const ipc::Response response = m_client->call(method, std::move(params), timeoutMs, std::move(onEvent));
     if (response.ok()) {
         return response.result;
     }
@@ -260,8 +275,7 @@ int Cli::add(QStringList args)
     const QString what = args.takeFirst();
     if (what != QStringLiteral("stdio")) {
         if (what.startsWith(QStringLiteral("http://")) || what.startsWith(QStringLiteral("https://"))) {
-            err(QStringLiteral("remote servers are not supported yet by this version"));
-            return Failed;
+            return addRemote(what, args);
         }
         return usage(QStringLiteral("add: expected \"stdio\" or a URL, got \"%1\"").arg(what));
     }
@@ -269,7 +283,7 @@ int Cli::add(QStringList args)
         return usage(QStringLiteral("add stdio needs a NAME"));
     }
     const QString name = args.takeFirst();
-    static const QRegularExpression binding(QStringLiteral("^([^=]+)=secret:(.+)$"));
+    static const QRegularExpression binding(QStringLiteral("^([^=]+)=(secret|token):(.+)$"));
     Json env = Json::array();
     while (!args.isEmpty() && args.front() != QStringLiteral("--")) {
         const QString option = args.takeFirst();
@@ -280,12 +294,14 @@ int Cli::add(QStringList args)
         const auto match = binding.match(spec);
         if (!match.hasMatch()) {
             return usage(
-                QStringLiteral("--env wants VAR=secret:KEY (store the value with `latchkey secret set %1 KEY`); "
-                               "literal values are not accepted so that no secret lands in a config file")
+                QStringLiteral("--env wants VAR=secret:KEY (store the value with `latchkey secret set %1 KEY`) "
+                               "or VAR=token:REMOTE; literal values are not accepted so that no secret lands "
+                               "in a config file")
                     .arg(name));
         }
-        env.push_back(
-            {{"var", match.captured(1).toStdString()}, {"source", "secret"}, {"key", match.captured(2).toStdString()}});
+        env.push_back({{"var", match.captured(1).toStdString()},
+                       {"source", match.captured(2).toStdString()},
+                       {"key", match.captured(3).toStdString()}});
     }
     if (args.size() < 2) {
         return usage(QStringLiteral("add stdio %1: the command goes after --").arg(name));
@@ -443,6 +459,111 @@ int Cli::audit(QStringList args)
         out(QStringLiteral("%1  %2  %3\n")
                 .arg(str(entry, "ts"), str(entry, "event"), QString::fromStdString(rest.dump())));
     }
+    return Ok;
+}
+
+int Cli::addRemote(const QString &url, QStringList args)
+{
+    QString name;
+    Json scopes = Json::array();
+    while (!args.isEmpty()) {
+        const QString option = args.takeFirst();
+        if ((option != QStringLiteral("--name") && option != QStringLiteral("--scope")) || args.isEmpty()) {
+            return usage(QStringLiteral("add URL [--name NAME] [--scope S]..."));
+        }
+        if (option == QStringLiteral("--name")) {
+            name = args.takeFirst();
+        } else {
+            scopes.push_back(args.takeFirst().toStdString());
+        }
+    }
+    if (name.isEmpty()) {
+        name = QUrl(url).host(); // the host is a fine default name; --name when two servers share one
+    }
+    const Json record = {
+        {"name", name.toStdString()}, {"kind", "remote"}, {"url", url.toStdString()}, {"scopes", scopes}};
+    int rc = Ok;
+    const auto result = call("server.add", {{"server", record}}, &rc, 60000);
+    if (!result) {
+        return rc;
+    }
+    const Json &found = (*result)["discovery"];
+    out(QStringLiteral("added %1 (%2)\n").arg(name, str(found, "resource")));
+    if (!found.value("auth_required", true)) {
+        out(QStringLiteral("  the server needs no sign-in\n"));
+        return Ok;
+    }
+    QStringList scopeList;
+    for (const Json &scope : (*result)["server"]["scopes"]) {
+        scopeList << QString::fromStdString(scope.get<std::string>());
+    }
+    const QString registration = str(found, "registration");
+    out(QStringLiteral("  authorization server: %1%2\n")
+            .arg(str(found, "issuer"),
+                 found.value("legacy", false) ? QStringLiteral(" (2025-03-26 fallback)") : QString()));
+    out(QStringLiteral("  scopes: %1\n")
+            .arg(scopeList.isEmpty() ? QStringLiteral("(none requested)") : scopeList.join(QLatin1Char(' '))));
+    out(QStringLiteral("  client registration: %1\n")
+            .arg(registration == QStringLiteral("preregistered") ? QStringLiteral("pre-registered client")
+                 : registration == QStringLiteral("cimd")        ? QStringLiteral("client ID metadata document")
+                 : registration == QStringLiteral("dcr")         ? QStringLiteral("dynamic client registration")
+                                                                 : QStringLiteral("none available")));
+    out(QStringLiteral("sign in with: latchkey login %1\n").arg(name));
+    return Ok;
+}
+
+int Cli::login(QStringList args)
+{
+    if (args.size() != 1) {
+        return usage(QStringLiteral("login NAME"));
+    }
+    const QString name = args.front();
+    int rc = Ok;
+    if (!call("events.subscribe", Json::object(), &rc)) {
+        return rc;
+    }
+    // The sign-in takes as long as the person needs in the browser; the daemon times it out itself.
+    const auto result =
+        call("server.login", {{"name", name.toStdString()}}, &rc, 6 * 60 * 1000, [name](const ipc::Event &event) {
+            if (event.name != "login.progress" || str(event.data, "name") != name ||
+                str(event.data, "stage") != QStringLiteral("browser")) {
+                return;
+            }
+            err(QStringLiteral("opening the browser to sign in to %1; if it does not open, visit:\n  %2")
+                    .arg(name, str(event.data, "url")));
+        });
+    if (!result) {
+        return rc;
+    }
+    out(QStringLiteral("signed in to %1\n").arg(name));
+    return Ok;
+}
+
+int Cli::logout(QStringList args)
+{
+    if (args.size() != 1) {
+        return usage(QStringLiteral("logout NAME"));
+    }
+    int rc = Ok;
+    const auto result = call("server.logout", {{"name", args.front().toStdString()}}, &rc, 60000);
+    if (!result) {
+        return rc;
+    }
+    out(QStringLiteral("signed out of %1: %2\n").arg(args.front(), str(*result, "revocation")));
+    return Ok;
+}
+
+int Cli::token(QStringList args)
+{
+    if (args.size() != 1) {
+        return usage(QStringLiteral("token NAME"));
+    }
+    int rc = Ok;
+    const auto result = call("token.get", {{"name", args.front().toStdString()}}, &rc, 60000);
+    if (!result) {
+        return rc;
+    }
+    out(str(*result, "access_token") + QLatin1Char('\n'));
     return Ok;
 }
 

@@ -32,12 +32,17 @@ private:
     int secret(QStringList args);
     int runServer(QStringList args);
     int audit(QStringList args);
+    int addRemote(const QString &url, QStringList args);
+    int login(QStringList args);
+    int logout(QStringList args);
+    int token(QStringList args);
     int usage(const QString &message = {});
 
     // Connects (starting the daemon when its socket is absent); false after printing why.
     bool ensureConnected();
     // Performs a call, printing the daemon's error; nullopt on failure with *exitCode set.
-    std::optional<ipc::Json> call(const std::string &method, ipc::Json params, int *exitCode);
+    std::optional<ipc::Json> call(const std::string &method, ipc::Json params, int *exitCode, int timeoutMs = 30000,
+                                  std::function<void(const ipc::Event &)> onEvent = {});
     static bool takeFlag(QStringList &args, const QString &flag);
 
     QStringList m_args;
