@@ -60,6 +60,7 @@ AuthorizationFlow::AuthorizationFlow(QNetworkAccessManager *network, Authorizati
         m_flow->setScope(m_scope);
     }
     m_flow->setReplyHandler(m_handler);
+    m_flow->setState(m_state); // Qt checks the callback against its own copy too
     // Qt 6.4 has no PKCE and no resource indicators: add them, and our own 256-bit state.
     m_flow->setModifyParametersFunction([this](QAbstractOAuth::Stage stage, QMultiMap<QString, QVariant> *params) {
         switch (stage) {
@@ -128,7 +129,12 @@ AuthorizationFlow::~AuthorizationFlow() = default;
 LoopbackReplyHandler *AuthorizationFlow::makeHandler()
 {
     return new LoopbackReplyHandler(
-        [this](const QVariantMap &values, QString *failure) {
+        [this](const QVariantMap &received, QString *failure) {
+            // Qt 6.4 hands the query values over still percent-encoded.
+            QVariantMap values;
+            for (auto it = received.cbegin(); it != received.cend(); ++it) {
+                values.insert(it.key(), QUrl::fromPercentEncoding(it.value().toString().toUtf8()));
+            }
             // A request without our state is not the answer to our request: ignore it, keep listening.
             if (values.value(QStringLiteral("state")).toString() != m_state) {
                 return LoopbackReplyHandler::Verdict::Ignore;

@@ -146,9 +146,11 @@ Json Dispatcher::describe(const ServerRecord &record) const
         }
         json["signing_in"] = m_signIn && m_signIn->isSigningIn(record.name);
     }
-    for (auto &binding : json["env"]) {
-        binding["present"] =
-            m_registry.hasSecret(record.name, QString::fromStdString(binding["key"].get<std::string>()));
+    if (record.kind == ServerRecord::Kind::Stdio) {
+        for (auto &binding : json["env"]) {
+            binding["present"] =
+                m_registry.hasSecret(record.name, QString::fromStdString(binding["key"].get<std::string>()));
+        }
     }
     Json secrets = Json::array();
     for (const QString &key : m_registry.secretKeys(record.name)) {

@@ -115,7 +115,10 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
                   QStringLiteral("%1 has no sign-in yet; run: latchkey login %1").arg(server)});
             return;
         }
-        if (tokens->isFresh(now(), minValidity)) {
+        // Short-lived tokens get a proportionate margin: asking 30 s of a 20 s token would refresh forever.
+        const qint64 lifetime = tokens->expiresAt - tokens->obtainedAt;
+        const qint64 margin = lifetime > 0 ? std::min(minValidity, lifetime / 4) : minValidity;
+        if (tokens->isFresh(now(), margin)) {
             done({tokens->accessToken, {}, {}, tokens->expiresAt});
             return;
         }
@@ -353,16 +356,18 @@ void TokenManager::signOut(const QString &server, std::function<void(const QStri
                              {QStringLiteral("token_type_hint"), hint},
                              {QStringLiteral("client_id"), clientId}},
                             {}, [next](const HttpResponse &response) {
-                                next(response.ok()
-                                         ? QString()
-                                         : (response.error.isEmpty() ? QStringLiteral("HTTP %1").arg(response.status)
-                                                                     : response.error));
+                                next(response.ok() ? QString()
+                                     : response.error.isEmpty()
+                                         ? TokenError::fromResponse(response.status, response.body).toString()
+                                         : response.error);
                             });
         };
         const TokenSet set = *tokens;
         revoke(set.refreshToken, QStringLiteral("refresh_token"), [revoke, set, forget](const QString &first) {
             revoke(set.accessToken, QStringLiteral("access_token"), [first, forget](const QString &second) {
-                const QString failure = !first.isEmpty() ? first : second;
+                // RFC 7009 §2.2.1: an AS may not revoke self-contained (JWT) access tokens; they lapse on their own.
+                const bool selfContained = second.startsWith(QStringLiteral("unsupported_token_type"));
+                const QString failure = !first.isEmpty() ? first : (selfContained ? QString() : second);
                 forget(failure.isEmpty() ? QStringLiteral("revoked at the authorization server")
                                          : QStringLiteral("revocation failed (%1); deleted locally").arg(failure));
             });
