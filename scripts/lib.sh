@@ -29,13 +29,21 @@ BUILD_PACKAGES=(cmake make g++ pkg-config git ca-certificates
     qt6-svg-dev)
 # What running it needs (the Secret Service on Linux).
 RUNTIME_PACKAGES=(libsecret-1-0 gnome-keyring libsecret-tools dbus-daemon)
-# What the tests need on top: a session bus per run, setpriv for the foreign-uid test, clang's
-# libFuzzer, Xvfb and a tray host for screenshots.
-TEST_PACKAGES=(util-linux clang libclang-rt-14-dev xvfb xauth imagemagick trayer)
+# What the tests need on top: setpriv for the foreign-uid test, clang's libFuzzer, Xvfb and a tray
+# host for screenshots, chromium for the real login pages, Node for the test servers.
+TEST_PACKAGES=(util-linux clang libclang-rt-14-dev clang-format xvfb xauth imagemagick trayer chromium nodejs)
 
 # build DIR [cmake args...]: configures once, then builds incrementally.
 build() {
     local dir=$1; shift
     cmake -S "$LATCHKEY_ROOT" -B "$dir" "$@" >/dev/null
     cmake --build "$dir" -j"$(nproc)"
+}
+
+# npm_ci DIR: installs a Node project's pinned packages from its committed lockfile.
+npm_ci() {
+    local dir=$1
+    if ! command -v npm >/dev/null; then apt_install npm; fi
+    log "npm ci in ${dir#$LATCHKEY_ROOT/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 }

@@ -7,6 +7,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 apt_install "${BUILD_PACKAGES[@]}" "${RUNTIME_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 
+npm_ci "$LATCHKEY_ROOT/tests/servers"
+
 build_dir=${LATCHKEY_BUILD_DIR:-$LATCHKEY_ROOT/build-test}
 log "building ($build_dir, warnings are errors)"
 build "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLATCHKEY_WERROR=ON
@@ -24,6 +26,9 @@ dbus-run-session -- bash -ec '
     printf %s "throwaway-pass" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     ctest --test-dir "$1" -j2 --output-on-failure -LE fuzz
 ' bash "$build_dir"
+
+log "checking formatting (clang-format)"
+git -C "$LATCHKEY_ROOT" ls-files '*.cpp' '*.h' | (cd "$LATCHKEY_ROOT" && xargs clang-format --dry-run -Werror)
 
 if [ -x "$LATCHKEY_ROOT/scripts/fuzz.sh" ]; then
     log "short fuzz runs"
