@@ -98,6 +98,8 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
         auditList(request, std::move(reply));
     } else if (m == "token.get") {
         tokenGet(request, peer, std::move(reply));
+    } else if (m == "server.resolve") {
+        serverResolve(request, std::move(reply));
     } else if (m == "server.discover") {
         serverDiscover(request, std::move(reply));
     } else if (m == "server.login") {
@@ -637,23 +639,52 @@ void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &pe
         reply(Response::failure(request.id, error::InvalidParams, "token.get needs \"name\" or \"resource\""));
         return;
     }
-    m_tokens->accessToken(server, [this, id = request.id, server, peer, reply](const TokenManager::Answer &answer) {
-        Json audit = peerJson(peer);
-        audit["server"] = server.toStdString();
-        if (!answer.errorCode.isEmpty()) {
-            audit["error"] = answer.errorCode.toStdString();
-            m_audit.record("token.refused", audit);
-            reply(Response::failure(id, answer.errorCode.toStdString(), answer.message.toStdString()));
+    const auto rejectedParam = request.params.find("rejected");
+    const std::string rejected = rejectedParam != request.params.end() && rejectedParam->is_string()
+                                     ? rejectedParam->get<std::string>()
+                                     : std::string();
+    m_tokens->accessToken(
+        server,
+        [this, id = request.id, server, peer, reply](const TokenManager::Answer &answer) {
+            Json audit = peerJson(peer);
+            audit["server"] = server.toStdString();
+            if (!answer.errorCode.isEmpty()) {
+                audit["error"] = answer.errorCode.toStdString();
+                m_audit.record("token.refused", audit);
+                reply(Response::failure(id, answer.errorCode.toStdString(), answer.message.toStdString()));
+                return;
+            }
+            audit["token"] = AuditLog::hashId(answer.accessToken.toUtf8());
+            m_audit.record("token.handout", audit);
+            const ServerRecord *record = m_registry.find(server);
+            reply(
+                Response::success(id, {{"access_token", answer.accessToken.toStdString()},
+                                       {"token_type", "Bearer"},
+                                       {"expires_at", answer.expiresAt},
+                                       {"resource", record ? record->remote.resource.toStdString() : std::string()}}));
+        },
+        30, rejected);
+}
+
+void Dispatcher::serverResolve(const Request &request, Reply reply)
+{
+    const auto url = stringParam(request, "url", reply);
+    if (!url) {
+        return;
+    }
+    const oauth::ResourceUri wanted = oauth::ResourceUri::fromServerUrl(*url);
+    if (!wanted.isValid()) {
+        reply(Response::failure(request.id, error::InvalidParams, wanted.errorString().toStdString()));
+        return;
+    }
+    for (const ServerRecord &record : m_registry.servers()) {
+        if (record.kind == ServerRecord::Kind::Remote && record.remote.resource == wanted.toString()) {
+            reply(Response::success(request.id, {{"server", describe(record)}}));
             return;
         }
-        audit["token"] = AuditLog::hashId(answer.accessToken.toUtf8());
-        m_audit.record("token.handout", audit);
-        const ServerRecord *record = m_registry.find(server);
-        reply(Response::success(id, {{"access_token", answer.accessToken.toStdString()},
-                                     {"token_type", "Bearer"},
-                                     {"expires_at", answer.expiresAt},
-                                     {"resource", record ? record->remote.resource.toStdString() : std::string()}}));
-    });
+    }
+    reply(Response::failure(request.id, error::NotFound,
+                            "no configured server has the resource " + wanted.toString().toStdString()));
 }
 
 } // namespace latchkey

@@ -51,6 +51,7 @@ private:
     void serverAddRemote(const ipc::Request &request, const struct ServerRecord &record,
                          const ipc::PeerCredentials &peer, Reply reply);
     void serverDiscover(const ipc::Request &request, Reply reply);
+    void serverResolve(const ipc::Request &request, Reply reply);
     void serverLogin(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void serverLoginCancel(const ipc::Request &request, Reply reply);
     void serverLogout(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);

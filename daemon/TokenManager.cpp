@@ -85,7 +85,7 @@ void TokenManager::load(const QString &server,
     });
 }
 
-void TokenManager::accessToken(const QString &server, Callback done, qint64 minValidity)
+void TokenManager::accessToken(const QString &server, Callback done, qint64 minValidity, const std::string &rejected)
 {
     const ServerRecord *record = m_registry.find(server);
     if (!record || record->kind != ServerRecord::Kind::Remote) {
@@ -103,8 +103,8 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
         g.waiting.append(std::move(done));
         return;
     }
-    load(server, [this, server, done = std::move(done), minValidity](const std::optional<TokenSet> &tokens,
-                                                                     const QString &why) {
+    load(server, [this, server, done = std::move(done), minValidity, rejected](const std::optional<TokenSet> &tokens,
+                                                                               const QString &why) {
         if (!why.isEmpty()) {
             done({{}, QString::fromLatin1(error::KeychainUnavailable), why});
             return;
@@ -118,7 +118,8 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
         // Short-lived tokens get a proportionate margin: asking 30 s of a 20 s token would refresh forever.
         const qint64 lifetime = tokens->expiresAt - tokens->obtainedAt;
         const qint64 margin = lifetime > 0 ? std::min(minValidity, lifetime / 4) : minValidity;
-        if (tokens->isFresh(now(), margin)) {
+        const bool refused = !rejected.empty() && AuditLog::hashId(tokens->accessToken.toUtf8()) == rejected;
+        if (!refused && tokens->isFresh(now(), margin)) {
             done({tokens->accessToken, {}, {}, tokens->expiresAt});
             return;
         }

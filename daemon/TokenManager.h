@@ -44,7 +44,10 @@ public:
     static QString vaultKey(const QString &server);
 
     // A token valid for at least `minValidity` seconds, refreshing first if needed.
-    void accessToken(const QString &server, Callback done, qint64 minValidity = 30);
+    // rejected: AuditLog::hashId of a token a resource server refused (401). If it is still the current
+    // one, it is refreshed even though it looks fresh; if a refresh already replaced it, the new one is
+    // returned without another request (so many bridges hitting 401 together cost one refresh).
+    void accessToken(const QString &server, Callback done, qint64 minValidity = 30, const std::string &rejected = {});
     // After a sign-in: keep the set, mark the grant active, schedule its refresh.
     void store(const QString &server, const TokenSet &tokens, std::function<void(const QString &error)> done);
     // Sign out: revoke at the AS (RFC 7009) where offered, then delete locally whatever the AS said.
