@@ -99,6 +99,14 @@ void SignInService::attempt(const QString &server, const oauth::ScopeSet &scopes
                         done(QString::fromLatin1(error::LoginFailed), failure);
                         return;
                     }
+                    // A step-up's wider scope set becomes what this server asks for from now on.
+                    if (const ServerRecord *signedIn = m_registry.find(server);
+                        signedIn && signedIn->remote.scopes != scopes.toList()) {
+                        ServerRecord widened = *signedIn;
+                        widened.remote.scopes = scopes.toList();
+                        QString ignored;
+                        m_registry.update(widened, &ignored);
+                    }
                     m_tokens.store(server, *tokens, [this, server, done, scope = tokens->scope](const QString &stored) {
                         if (!stored.isEmpty()) {
                             done(QString::fromLatin1(error::KeychainUnavailable), stored);

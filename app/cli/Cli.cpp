@@ -5,7 +5,10 @@
 #include "SecretInput.h"
 #include "SocketPath.h"
 
+#include <QCoreApplication>
 #include <QDeadlineTimer>
+#include <QDir>
+#include <QFileInfo>
 #include <QRegularExpression>
 #include <QThread>
 #include <QUrl>
@@ -51,6 +54,8 @@ const char *kUsage = R"(usage: latchkey [--socket PATH] COMMAND [ARGS]
   login NAME                               sign in to a remote server in the browser
   logout NAME                              revoke at the authorization server and forget the tokens
   token NAME                               print a current access token (for scripts)
+  connect URL [--header K:V]... [--scope S]... [--yes]
+                                           stdio <-> Streamable HTTP bridge for MCP clients
   remove NAME                              forget a server (its secrets stay until `secret rm`)
   secret set NAME KEY                      store a secret for server NAME (read from stdin or a prompt)
   secret rm NAME KEY                       delete it from the keychain
@@ -134,6 +139,9 @@ int Cli::run()
     }
     if (command == QStringLiteral("login")) {
         return login(args);
+    }
+    if (command == QStringLiteral("connect")) {
+        return connectBridge(args);
     }
     if (command == QStringLiteral("logout")) {
         return logout(args);
@@ -565,6 +573,33 @@ int Cli::token(QStringList args)
     }
     out(str(*result, "access_token") + QLatin1Char('\n'));
     return Ok;
+}
+
+int Cli::connectBridge(QStringList args)
+{
+    // The daemon must be up before the MCP client starts talking; then the bridge takes over the
+    // process (same pid, same stdio) so the client sees one program.
+    if (!ensureConnected()) {
+        return Unreachable;
+    }
+    m_client.reset();
+    QString program = QDir(QCoreApplication::applicationDirPath()).filePath(QStringLiteral("latchkey-bridge"));
+    if (!QFileInfo(program).isExecutable()) {
+        program = QDir(QCoreApplication::applicationDirPath())
+                      .filePath(QStringLiteral("../" LATCHKEY_LIBEXECDIR "/latchkey/latchkey-bridge"));
+    }
+    std::vector<std::string> argv = {program.toStdString(), "--socket", m_socketPath.toStdString()};
+    for (const QString &arg : std::as_const(args)) {
+        argv.push_back(arg.toStdString());
+    }
+    std::vector<char *> pointers;
+    for (auto &arg : argv) {
+        pointers.push_back(arg.data());
+    }
+    pointers.push_back(nullptr);
+    ::execv(pointers[0], pointers.data());
+    err(QStringLiteral("cannot start %1: %2").arg(program, QString::fromLocal8Bit(std::strerror(errno))));
+    return Failed;
 }
 
 } // namespace latchkey::cli

@@ -36,6 +36,7 @@ private:
     int login(QStringList args);
     int logout(QStringList args);
     int token(QStringList args);
+    int connectBridge(QStringList args);
     int usage(const QString &message = {});
 
     // Connects (starting the daemon when its socket is absent); false after printing why.

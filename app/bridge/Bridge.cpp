@@ -1,0 +1,465 @@
+#include "Bridge.h"
+
+#include "SseParser.h"
+
+#include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QFile>
+#include <QNetworkReply>
+#include <QTimer>
+
+#include <cstdio>
+#include <memory>
+
+namespace latchkey::bridge {
+
+namespace {
+
+constexpr int kMaxStepUps = 3;
+constexpr qint64 kMaxJsonBody = 16 * 1024 * 1024;
+
+// The same short hash the daemon's audit log uses, so a refused token can be named without sending it.
+std::string tokenHash(const QString &token)
+{
+    return QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256).toHex().left(16).toStdString();
+}
+
+QByteArray compact(const ipc::Json &value)
+{
+    return QByteArray::fromStdString(value.dump(-1, ' ', false, ipc::Json::error_handler_t::replace));
+}
+
+// The scope of a Bearer insufficient_scope challenge (RFC 6750 §3), or empty. A small reader: the
+// daemon has the full RFC 9110 parser; here only this one quoted parameter matters.
+QString challengedScope(const QByteArray &header)
+{
+    if (!header.contains("insufficient_scope")) {
+        return {};
+    }
+    const qsizetype at = header.indexOf("scope=\"");
+    if (at < 0) {
+        return {};
+    }
+    const qsizetype end = header.indexOf('"', at + 7);
+    return end < 0 ? QString() : QString::fromUtf8(header.mid(at + 7, end - at - 7));
+}
+
+bool askOnTerminal(const QString &question)
+{
+    QFile tty(QStringLiteral("/dev/tty"));
+    if (!tty.open(QIODevice::ReadWrite)) {
+        return false;
+    }
+    tty.write(question.toUtf8());
+    tty.flush();
+    const QByteArray answer = tty.readLine(16).trimmed().toLower();
+    return answer == "y" || answer == "yes";
+}
+
+} // namespace
+
+Bridge::Bridge(Options options, QObject *parent)
+    : QObject(parent), m_options(std::move(options)), m_daemon(m_options.socketPath)
+{
+    m_http.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+    connect(&m_stdio, &StdioChannel::lineReceived, this, &Bridge::onLine);
+    connect(&m_stdio, &StdioChannel::lineTooLong, this, [this] {
+        m_stdio.write(compact(
+            {{"jsonrpc", "2.0"}, {"id", nullptr}, {"error", {{"code", -32600}, {"message", "message too large"}}}}));
+    });
+    connect(&m_stdio, &StdioChannel::closed, this, [this] {
+        m_stdinClosed = true;
+        maybeFinish();
+    });
+    connect(&m_daemon, &ipc::Client::disconnected, this, [this] {
+        if (!m_finishing) {
+            log(QStringLiteral("lost the connection to latchkeyd"));
+        }
+    });
+}
+
+void Bridge::log(const QString &text) const
+{
+    std::fprintf(stderr, "latchkey connect: %s\n", text.toUtf8().constData());
+}
+
+void Bridge::start()
+{
+    if (!m_daemon.connectToDaemon(5000)) {
+        log(QStringLiteral("cannot reach latchkeyd at %1: %2").arg(m_options.socketPath, m_daemon.lastError()));
+        Q_EMIT finished(3);
+        return;
+    }
+    resolve([this] {
+        m_ready = true;
+        const auto waiting = std::exchange(m_waiting, {});
+        for (const Json &message : waiting) {
+            onLine(compact(message));
+        }
+    });
+}
+
+void Bridge::resolve(std::function<void()> ready)
+{
+    m_daemon.callAsync("server.resolve", {{"url", m_options.url.toString().toStdString()}},
+                       [this, ready](const ipc::Response &response) {
+                           if (response.ok()) {
+                               const Json &server = response.result["server"];
+                               m_server = QString::fromStdString(server.value("name", std::string()));
+                               m_authRequired = server.value("auth_required", true);
+                               ready();
+                               return;
+                           }
+                           if (response.errorCode == ipc::error::NotFound) {
+                               addServer(ready);
+                               return;
+                           }
+                           log(QString::fromStdString(response.errorMessage));
+                           Q_EMIT finished(1);
+                       });
+}
+
+void Bridge::addServer(std::function<void()> ready)
+{
+    const QString url = m_options.url.toString();
+    if (!m_options.assumeYes &&
+        !askOnTerminal(
+            QStringLiteral("Latchkey does not know %1 yet. Add it and sign in when it asks? [y/N] ").arg(url))) {
+        log(QStringLiteral("%1 is not configured; add it with `latchkey add %1` or run with --yes").arg(url));
+        Q_EMIT finished(1);
+        return;
+    }
+    // A readable, unique name: host-port, then -2, -3… if taken.
+    QString base = m_options.url.host();
+    if (m_options.url.port() > 0) {
+        base += QLatin1Char('-') + QString::number(m_options.url.port());
+    }
+    Json scopes = Json::array();
+    for (const QString &scope : std::as_const(m_options.scopes)) {
+        scopes.push_back(scope.toStdString());
+    }
+    auto tryName = std::make_shared<std::function<void(int)>>();
+    *tryName = [this, base, scopes, url, ready, tryName](int suffix) {
+        const QString name = suffix < 2 ? base : QStringLiteral("%1-%2").arg(base).arg(suffix);
+        const Json record = {
+            {"name", name.toStdString()}, {"kind", "remote"}, {"url", url.toStdString()}, {"scopes", scopes}};
+        m_daemon.callAsync("server.add", {{"server", record}},
+                           [this, name, suffix, ready, tryName](const ipc::Response &response) {
+                               if (response.errorCode == ipc::error::AlreadyExists && suffix < 20) {
+                                   (*tryName)(suffix < 2 ? 2 : suffix + 1);
+                                   return;
+                               }
+                               if (!response.ok()) {
+                                   log(QString::fromStdString(response.errorMessage));
+                                   Q_EMIT finished(1);
+                                   return;
+                               }
+                               m_server = name;
+                               m_authRequired = response.result["server"].value("auth_required", true);
+                               log(QStringLiteral("added %1 as %2").arg(m_options.url.toString(), name));
+                               ready();
+                           });
+    };
+    (*tryName)(1);
+}
+
+void Bridge::signIn(const QString &scope, std::function<void(bool, const QString &)> done)
+{
+    m_signInWaiters.append(std::move(done));
+    if (m_signInWaiters.size() > 1) {
+        return; // one sign-in at a time; everyone waits for it
+    }
+    Json params = {{"name", m_server.toStdString()}};
+    if (!scope.isEmpty()) {
+        params["scope"] = scope.toStdString();
+    }
+    log(scope.isEmpty() ? QStringLiteral("signing in to %1 (see your browser)").arg(m_server)
+                        : QStringLiteral("%1 needs more access (%2); signing in again").arg(m_server, scope));
+    m_daemon.callAsync("server.login", params, [this](const ipc::Response &response) {
+        const auto waiters = std::exchange(m_signInWaiters, {});
+        for (const auto &waiter : waiters) {
+            waiter(response.ok(), QString::fromStdString(response.errorMessage));
+        }
+    });
+}
+
+void Bridge::onLine(const QByteArray &line)
+{
+    const auto message = ipc::parseJson(line);
+    if (!message) {
+        m_stdio.write(compact({{"jsonrpc", "2.0"},
+                               {"id", nullptr},
+                               {"error", {{"code", -32700}, {"message", "parse error: not valid JSON"}}}}));
+        return;
+    }
+    if (!message->is_object() && !message->is_array()) {
+        m_stdio.write(compact({{"jsonrpc", "2.0"},
+                               {"id", nullptr},
+                               {"error", {{"code", -32600}, {"message", "invalid request: not a JSON-RPC object"}}}}));
+        return;
+    }
+    // Until the session exists (daemon resolved, initialize answered), later messages wait their turn.
+    const bool isInitialize = message->is_object() && message->value("method", std::string()) == "initialize";
+    if (!m_ready || (!m_initialized && !isInitialize && m_initializing)) {
+        m_waiting.append(*message);
+        return;
+    }
+    if (isInitialize) {
+        m_initializing = true;
+    }
+    ++m_inFlight;
+    send(*message, 0);
+}
+
+void Bridge::send(const Json &message, int attempt, const std::string &rejected, int stepUps)
+{
+    if (!m_authRequired) {
+        post(message, {}, attempt, stepUps);
+        return;
+    }
+    Json params = {{"name", m_server.toStdString()}};
+    if (!rejected.empty()) {
+        params["rejected"] = rejected;
+    }
+    m_daemon.callAsync("token.get", params, [this, message, attempt, stepUps](const ipc::Response &response) {
+        if (response.ok()) {
+            post(message, QString::fromStdString(response.result.value("access_token", std::string())), attempt,
+                 stepUps);
+            return;
+        }
+        if (response.errorCode == ipc::error::NeedsLogin && attempt < 2) {
+            signIn({}, [this, message, attempt, stepUps](bool ok, const QString &why) {
+                if (!ok) {
+                    fail(message, -32001, QStringLiteral("sign-in failed: %1").arg(why));
+                    return;
+                }
+                send(message, attempt + 1, {}, stepUps);
+            });
+            return;
+        }
+        fail(message, -32001, QString::fromStdString(response.errorMessage));
+    });
+}
+
+QNetworkRequest Bridge::request(const QString &token) const
+{
+    QNetworkRequest request(m_options.url);
+    request.setTransferTimeout(0); // tool calls and streams may take long; the client decides
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+    request.setRawHeader("Accept", "application/json, text/event-stream");
+    for (const auto &[key, value] : m_options.headers) {
+        request.setRawHeader(key, value);
+    }
+    if (!token.isEmpty()) {
+        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    }
+    if (!m_sessionId.isEmpty()) {
+        request.setRawHeader("Mcp-Session-Id", m_sessionId);
+    }
+    if (!m_protocolVersion.isEmpty()) {
+        request.setRawHeader("MCP-Protocol-Version", m_protocolVersion);
+    }
+    return request;
+}
+
+void Bridge::post(const Json &message, const QString &token, int attempt, int stepUps)
+{
+    QNetworkReply *reply = m_http.post(request(token), compact(message));
+    auto parser = std::make_shared<SseParser>();
+    auto streaming = std::make_shared<bool>(false);
+    // Event-stream answers are relayed as they arrive; JSON answers once complete.
+    connect(reply, &QNetworkReply::readyRead, this, [this, reply, parser, streaming] {
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const QByteArray type = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+        if (status < 200 || status >= 300 || !type.startsWith("text/event-stream")) {
+            if (reply->bytesAvailable() > kMaxJsonBody) {
+                log(QStringLiteral("the server's answer is over %1 bytes; dropped").arg(kMaxJsonBody));
+                reply->abort();
+            }
+            return;
+        }
+        *streaming = true;
+        for (const SseParser::Event &event : parser->feed(reply->readAll())) {
+            deliver(event.data);
+        }
+        if (parser->hasError()) {
+            log(parser->errorString());
+            reply->abort();
+        }
+    });
+    connect(reply, &QNetworkReply::finished, this, [this, reply, message, token, attempt, stepUps, streaming] {
+        reply->deleteLater();
+        if (*streaming) {
+            done(message);
+            return;
+        }
+        onReply(reply, message, token, attempt, stepUps);
+    });
+}
+
+void Bridge::onReply(QNetworkReply *reply, const Json &message, const QString &token, int attempt, int stepUps)
+{
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    if (status == 0) {
+        fail(message, -32000,
+             QStringLiteral("cannot reach %1: %2").arg(m_options.url.toString(), reply->errorString()));
+        return;
+    }
+    if (status == 401 && attempt < 2) {
+        // The daemon refreshes (once, however many bridges ask) or signs in, then we retry once.
+        send(message, attempt + 1, token.isEmpty() ? std::string() : tokenHash(token), stepUps);
+        return;
+    }
+    if (status == 403) {
+        const QString scope = challengedScope(reply->rawHeader("WWW-Authenticate"));
+        if (!scope.isEmpty() && stepUps < kMaxStepUps) {
+            signIn(scope, [this, message, stepUps](bool ok, const QString &why) {
+                if (!ok) {
+                    fail(message, -32001, QStringLiteral("step-up sign-in failed: %1").arg(why));
+                    return;
+                }
+                send(message, 0, {}, stepUps + 1);
+            });
+            return;
+        }
+    }
+    const QByteArray body = reply->readAll();
+    if (status < 200 || status >= 300) {
+        fail(message, -32000,
+             QStringLiteral("%1 answered HTTP %2%3")
+                 .arg(m_options.url.toString())
+                 .arg(status)
+                 .arg(status == 401 ? QStringLiteral(" (the token was refused again)") : QString()));
+        return;
+    }
+    if (const QByteArray session = reply->rawHeader("Mcp-Session-Id"); !session.isEmpty()) {
+        m_sessionId = session;
+    }
+    if (!body.isEmpty()) {
+        deliver(body);
+    }
+    done(message);
+}
+
+void Bridge::deliver(const QByteArray &body)
+{
+    const auto parsed = ipc::parseJson(body);
+    if (!parsed) {
+        log(QStringLiteral("the server sent something that is not JSON; dropped"));
+        return;
+    }
+    const auto relay = [this](const Json &item) {
+        // Remember what initialize negotiated: later requests carry it (MCP-Protocol-Version).
+        if (item.is_object() && item.contains("result") && item["result"].is_object() &&
+            item["result"].contains("protocolVersion") && item["result"]["protocolVersion"].is_string()) {
+            m_protocolVersion = QByteArray::fromStdString(item["result"]["protocolVersion"].get<std::string>());
+        }
+        m_stdio.write(compact(item));
+    };
+    if (parsed->is_array()) {
+        for (const Json &item : *parsed) {
+            relay(item);
+        }
+    } else {
+        relay(*parsed);
+    }
+}
+
+void Bridge::fail(const Json &message, int code, const QString &text)
+{
+    log(text);
+    if (message.is_object() && message.contains("id") && !message["id"].is_null()) {
+        m_stdio.write(compact(
+            {{"jsonrpc", "2.0"}, {"id", message["id"]}, {"error", {{"code", code}, {"message", text.toStdString()}}}}));
+    }
+    done(message);
+}
+
+void Bridge::done(const Json &message)
+{
+    --m_inFlight;
+    const std::string method = message.is_object() ? message.value("method", std::string()) : std::string();
+    if (method == "initialize") {
+        m_initializing = false;
+        m_initialized = true;
+        const auto waiting = std::exchange(m_waiting, {});
+        for (const Json &next : waiting) {
+            onLine(compact(next));
+        }
+    } else if (method == "notifications/initialized") {
+        openStream();
+    }
+    maybeFinish();
+}
+
+void Bridge::openStream()
+{
+    if (m_streamOpen || m_sessionId.isEmpty()) {
+        return;
+    }
+    m_streamOpen = true;
+    const auto open = [this](const QString &token) {
+        QNetworkRequest get = request(token);
+        get.setRawHeader("Accept", "text/event-stream");
+        QNetworkReply *reply = m_http.get(get);
+        auto parser = std::make_shared<SseParser>();
+        connect(reply, &QNetworkReply::readyRead, this, [this, reply, parser] {
+            if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200) {
+                return;
+            }
+            for (const SseParser::Event &event : parser->feed(reply->readAll())) {
+                deliver(event.data);
+            }
+            if (parser->hasError()) {
+                log(parser->errorString());
+                reply->abort();
+            }
+        });
+        connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+        connect(this, &Bridge::finished, reply, &QNetworkReply::abort);
+    };
+    if (!m_authRequired) {
+        open({});
+        return;
+    }
+    m_daemon.callAsync("token.get", {{"name", m_server.toStdString()}}, [open](const ipc::Response &response) {
+        if (response.ok()) {
+            open(QString::fromStdString(response.result.value("access_token", std::string())));
+        }
+    });
+}
+
+void Bridge::maybeFinish()
+{
+    if (!m_stdinClosed || m_inFlight > 0 || !m_waiting.isEmpty() || m_finishing) {
+        return;
+    }
+    m_finishing = true;
+    if (m_sessionId.isEmpty()) {
+        Q_EMIT finished(0);
+        return;
+    }
+    // End the session politely (Streamable HTTP: DELETE with the session id), but never hang on it.
+    const auto remove = [this](const QString &token) {
+        QNetworkRequest del = request(token);
+        del.setTransferTimeout(3000);
+        QNetworkReply *reply = m_http.deleteResource(del);
+        connect(reply, &QNetworkReply::finished, this, [this, reply] {
+            reply->deleteLater();
+            Q_EMIT finished(0);
+        });
+    };
+    if (!m_authRequired) {
+        remove({});
+        return;
+    }
+    m_daemon.callAsync("token.get", {{"name", m_server.toStdString()}}, [this, remove](const ipc::Response &response) {
+        if (!response.ok()) {
+            Q_EMIT finished(0);
+            return;
+        }
+        remove(QString::fromStdString(response.result.value("access_token", std::string())));
+    });
+}
+
+} // namespace latchkey::bridge

@@ -1,0 +1,76 @@
+#pragma once
+
+#include "Client.h"
+#include "StdioChannel.h"
+
+#include <QNetworkAccessManager>
+#include <QObject>
+#include <QUrl>
+
+#include <functional>
+
+class QNetworkReply;
+
+namespace latchkey::bridge {
+
+// `latchkey connect URL`: newline-delimited JSON-RPC on stdio ↔ MCP Streamable HTTP at URL.
+// Tokens come from the daemon for every request and are never kept here; the daemon refreshes them
+// (one refresh however many bridges hit a 401) and signs in when needed. On 403 insufficient_scope the
+// grant is stepped up with the union of scopes, at most three times.
+class Bridge : public QObject
+{
+    Q_OBJECT
+
+public:
+    struct Options
+    {
+        QUrl url;
+        QList<QPair<QByteArray, QByteArray>> headers; // --header K:V, sent on every request
+        QStringList scopes;
+        bool assumeYes = false;
+        QString socketPath;
+    };
+
+    explicit Bridge(Options options, QObject *parent = nullptr);
+    void start();
+
+Q_SIGNALS:
+    void finished(int exitCode);
+
+private:
+    using Json = ipc::Json;
+    void resolve(std::function<void()> ready);
+    void addServer(std::function<void()> ready);
+    void signIn(const QString &scope, std::function<void(bool ok, const QString &why)> done);
+    void onLine(const QByteArray &line);
+    void send(const Json &message, int attempt, const std::string &rejected = {}, int stepUps = 0);
+    void post(const Json &message, const QString &token, int attempt, int stepUps);
+    void onReply(QNetworkReply *reply, const Json &message, const QString &token, int attempt, int stepUps);
+    void deliver(const QByteArray &body);
+    void fail(const Json &message, int code, const QString &text);
+    void openStream();
+    void done(const Json &message);
+    void maybeFinish();
+    QNetworkRequest request(const QString &token) const;
+    void log(const QString &text) const;
+
+    Options m_options;
+    ipc::Client m_daemon;
+    StdioChannel m_stdio;
+    QNetworkAccessManager m_http;
+    QString m_server;
+    bool m_authRequired = true;
+    bool m_ready = false;
+    bool m_initializing = false;
+    bool m_initialized = false;
+    bool m_stdinClosed = false;
+    bool m_finishing = false;
+    bool m_streamOpen = false;
+    int m_inFlight = 0;
+    QByteArray m_sessionId;
+    QByteArray m_protocolVersion;
+    QList<Json> m_waiting; // messages that arrived before the session was ready
+    QList<std::function<void(bool, const QString &)>> m_signInWaiters;
+};
+
+} // namespace latchkey::bridge
