@@ -21,6 +21,8 @@ namespace latchkey {
 namespace {
 // Requests waiting on the keychain per connection; beyond this a client is flooding us.
 constexpr int kMaxInFlight = 256;
+// Replies a client may leave unread before it is disconnected.
+constexpr qsizetype kMaxUnsent = 16 * 1024 * 1024;
 #ifdef Q_OS_UNIX
 // Bytes taken from the socket per readable wake-up. Whatever is left is read on the next loop
 // iteration (the notifier is level-triggered), so one client cannot monopolise the loop.
@@ -105,6 +107,12 @@ void Connection::flush()
         }
         if (n < 0 && errno == EAGAIN) {
             m_outgoing.remove(0, written);
+            if (m_outgoing.size() > kMaxUnsent) {
+                // A client that asks and never reads would make us hold its replies forever.
+                qCInfo(lcIpc) << "closing connection of pid" << m_peer.pid << ": it does not read its replies";
+                finish();
+                return;
+            }
             m_writeNotifier->setEnabled(true);
             return;
         }
