@@ -1,0 +1,226 @@
+// The authorization server of Latchkey's e2e tests: oidc-provider (a certified OpenID provider) on
+// 127.0.0.1, configured the way an MCP authorization server should be.
+//
+//   node as.mjs [--port 0] [--access-ttl 20]
+//
+// Prints one JSON line on stdout once it listens: {"issuer":"http://127.0.0.1:PORT","port":PORT,
+// "introspection":{"client_id":...,"client_secret":...}}. Everything else goes to stderr.
+//
+// - PKCE required for every client, S256 only (oidc-provider supports nothing else).
+// - Resource indicators (RFC 8707): any resource on 127.0.0.1 gets JWT access tokens with aud = the
+//   resource, lifetime --access-ttl seconds, scopes mcp:tools and mcp:admin.
+// - Refresh tokens for every client registered with the refresh_token grant (offline_access is listed
+//   and accepted too), rotated on every use by public clients.
+// - Dynamic client registration (open), revocation, introspection (a confidential client for the
+//   tests, printed in the ready line, may introspect any token).
+// - devInteractions: the real login and consent pages. RFC 9207 `iss` in every authorization
+//   response (oidc-provider always adds it and advertises it).
+//
+// Test hooks (this server listens on 127.0.0.1 only):
+//   GET  /__test/stats               {"refresh_grants":N,"token_grants":{grant_type:N},"registrations":N}
+//   GET  /__test/access-token?token= {"active":bool,...}: is this JWT access token still good
+//                                    (signature, exp, and its grant not revoked)? JWT access tokens
+//                                    are self-contained, so the real introspection endpoint refuses them.
+//   POST /__test/revoke-all          revokes every grant (tokens die, refresh gets invalid_grant)
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import Provider, { errors } from 'oidc-provider';
+
+const { values: args } = parseArgs({
+    options: {
+        port: { type: 'string', default: '0' },
+        'access-ttl': { type: 'string', default: '3600' },
+    },
+});
+const accessTtl = Number.parseInt(args['access-ttl'], 10);
+if (!Number.isInteger(accessTtl) || accessTtl < 1) {
+    console.error('--access-ttl must be a positive number of seconds');
+    process.exit(2);
+}
+
+const RESOURCE_SCOPES = 'mcp:tools mcp:admin';
+const introspector = { client_id: 'latchkey-tests-introspector', client_secret: randomBytes(24).toString('base64url') };
+
+const { privateKey } = await generateKeyPair('RS256', { extractable: true });
+const signingKey = { ...(await exportJWK(privateKey)), kid: 'as-test-key', alg: 'RS256', use: 'sig' };
+
+const server = http.createServer();
+await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number.parseInt(args.port, 10), '127.0.0.1', resolve);
+});
+const { port } = server.address();
+const issuer = `http://127.0.0.1:${port}`;
+
+function isLoopbackResource(indicator) {
+    try {
+        const url = new URL(indicator);
+        return url.protocol === 'http:' && url.hostname === '127.0.0.1' && !url.hash;
+    } catch {
+        return false;
+    }
+}
+
+const provider = new Provider(issuer, {
+    jwks: { keys: [signingKey] },
+    clients: [
+        {
+            ...introspector,
+            grant_types: [],
+            response_types: [],
+            redirect_uris: [],
+            token_endpoint_auth_method: 'client_secret_basic',
+        },
+    ],
+    scopes: ['openid', 'offline_access'],
+    responseTypes: ['code'],
+    pkce: { required: () => true },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    features: {
+        devInteractions: { enabled: true },
+        registration: { enabled: true },
+        revocation: { enabled: true },
+        introspection: {
+            enabled: true,
+            allowedPolicy: async (ctx, client, token) =>
+                client.clientId === introspector.client_id || token.clientId === client.clientId,
+        },
+        resourceIndicators: {
+            enabled: true,
+            defaultResource: async (ctx, client, oneOf) => oneOf,
+            useGrantedResource: async () => true,
+            getResourceServerInfo: async (ctx, resourceIndicator) => {
+                if (!isLoopbackResource(resourceIndicator)) {
+                    throw new errors.InvalidTarget(`this test AS serves only http://127.0.0.1 resources`);
+                }
+                return {
+                    scope: RESOURCE_SCOPES,
+                    audience: resourceIndicator,
+                    accessTokenTTL: accessTtl,
+                    accessTokenFormat: 'jwt',
+                    jwt: { sign: { alg: 'RS256' } },
+                };
+            },
+        },
+    },
+    // OAuth 2.1 style: a refresh token for every client allowed the refresh_token grant. oidc-provider
+    // follows OpenID Connect Core §11 otherwise and drops offline_access from any request without
+    // prompt=consent, which MCP clients do not send.
+    issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
+    expiresWithSession: async () => false,
+    // Public clients rotate their refresh token on every use (oidc-provider's default says so too).
+    rotateRefreshToken: () => true,
+    ttl: {
+        AccessToken: accessTtl,
+        RefreshToken: 24 * 3600,
+        Grant: 24 * 3600,
+        Session: 24 * 3600,
+        Interaction: 600,
+        AuthorizationCode: 60,
+    },
+    findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
+});
+
+// Bookkeeping for the test hooks.
+const stats = { refresh_grants: 0, token_grants: {}, registrations: 0 };
+const grantOfAccessToken = new Map(); // jti → grantId
+const grantIds = new Set();
+
+function countGrant(ctx) {
+    const type = ctx.oidc?.params?.grant_type ?? 'unknown';
+    stats.token_grants[type] = (stats.token_grants[type] ?? 0) + 1;
+    if (type === 'refresh_token') {
+        stats.refresh_grants += 1;
+    }
+}
+provider.on('grant.success', countGrant);
+provider.on('grant.error', (ctx, error) => {
+    countGrant(ctx);
+    console.error(`as: token request failed: ${error.error ?? error.name}: ${error.error_detail ?? error.error_description ?? error.message}`);
+});
+provider.on('access_token.issued', (token) => {
+    grantOfAccessToken.set(token.jti, token.grantId);
+    grantIds.add(token.grantId);
+});
+provider.on('access_token.saved', (token) => grantIds.add(token.grantId));
+provider.on('registration_create.success', () => {
+    stats.registrations += 1;
+});
+for (const event of ['authorization.error', 'registration_create.error', 'revocation.error', 'server_error']) {
+    provider.on(event, (ctx, error) =>
+        console.error(`as: ${event}: ${error.error ?? error.name}: ${error.error_detail ?? error.error_description ?? error.message}`));
+}
+
+const localJwks = createLocalJWKSet({ keys: [{ ...signingKey, d: undefined, p: undefined, q: undefined, dp: undefined, dq: undefined, qi: undefined }] });
+
+async function accessTokenState(token) {
+    let payload;
+    try {
+        ({ payload } = await jwtVerify(token, localJwks, { issuer }));
+    } catch (error) {
+        return { active: false, reason: `not a valid token of this AS: ${error.code ?? error.message}` };
+    }
+    const grantId = grantOfAccessToken.get(payload.jti);
+    if (!grantId) {
+        return { active: false, reason: 'unknown jti' };
+    }
+    const grant = await provider.Grant.find(grantId);
+    if (!grant) {
+        return { active: false, reason: 'grant revoked', aud: payload.aud, exp: payload.exp };
+    }
+    return { active: true, aud: payload.aud, exp: payload.exp, scope: payload.scope, client_id: payload.client_id };
+}
+
+function json(res, status, body) {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end(JSON.stringify(body));
+}
+
+const callback = provider.callback();
+server.on('request', async (req, res) => {
+    const url = new URL(req.url, issuer);
+    if (!url.pathname.startsWith('/__test/')) {
+        callback(req, res);
+        return;
+    }
+    // Loopback only: the socket is bound to 127.0.0.1, and a browser page cannot name another Host.
+    if (req.socket.remoteAddress !== '127.0.0.1' || req.headers.host !== `127.0.0.1:${port}`) {
+        json(res, 403, { error: 'loopback only' });
+        return;
+    }
+    try {
+        if (req.method === 'GET' && url.pathname === '/__test/stats') {
+            json(res, 200, stats);
+        } else if (req.method === 'GET' && url.pathname === '/__test/access-token') {
+            json(res, 200, await accessTokenState(url.searchParams.get('token') ?? ''));
+        } else if (req.method === 'POST' && url.pathname === '/__test/revoke-all') {
+            let revoked = 0;
+            for (const grantId of grantIds) {
+                const grant = await provider.Grant.find(grantId);
+                if (grant) {
+                    await grant.destroy();
+                    revoked += 1;
+                }
+            }
+            // Refresh tokens outlive a destroyed Grant object only until they are used: the refresh
+            // grant checks the grant and answers invalid_grant.
+            json(res, 200, { revoked });
+        } else {
+            json(res, 404, { error: 'no such test hook' });
+        }
+    } catch (error) {
+        json(res, 500, { error: String(error) });
+    }
+});
+
+process.stdout.write(`${JSON.stringify({ issuer, port, introspection: introspector })}\n`);
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+    process.on(signal, () => {
+        server.close();
+        process.exit(0);
+    });
+}
