@@ -406,6 +406,10 @@ int Cli::runServer(QStringList args)
             argv.push_back(arg.get<std::string>());
         }
     }
+    if (argv.empty()) {
+        err(QStringLiteral("%1 has no command to run (a remote server?); give one after --").arg(name));
+        return Usage;
+    }
     // Our environment, with the server's variables replacing any of the same name.
     std::vector<std::string> envStrings;
     const Json &env = (*result)["env"];
