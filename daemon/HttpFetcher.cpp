@@ -100,7 +100,8 @@ void HttpFetcher::send(const QByteArray &verb, const QUrl &url, const QByteArray
             reply->abort();
         }
     });
-    connect(reply, &QNetworkReply::finished, this, [reply, capped, url, done = std::move(done)] {
+    const int timeoutMs = m_timeoutMs;
+    connect(reply, &QNetworkReply::finished, this, [reply, capped, url, timeoutMs, done = std::move(done)] {
         HttpResponse response;
         response.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (*capped) {
@@ -110,8 +111,8 @@ void HttpFetcher::send(const QByteArray &verb, const QUrl &url, const QByteArray
             response.body = reply->readAll();
             response.headers = reply->rawHeaderPairs();
             if (reply->error() == QNetworkReply::OperationCanceledError && response.status == 0) {
-                response.error =
-                    QStringLiteral("%1 did not answer within %2 s").arg(url.toDisplayString()).arg(kTimeoutMs / 1000);
+                response.error = QStringLiteral("%1 did not answer within %2 s")
+                                     .arg(url.toDisplayString(), QString::number(timeoutMs / 1000.0));
             } else if (reply->error() != QNetworkReply::NoError && response.status == 0) {
                 response.error = QStringLiteral("%1: %2").arg(url.toDisplayString(), reply->errorString());
             }
