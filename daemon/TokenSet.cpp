@@ -2,6 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+
 namespace latchkey {
 
 using nlohmann::json;
@@ -17,17 +20,27 @@ QString str(const json &doc, const char *key)
     return it != doc.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
 }
 
+// Far beyond any real token's lifetime or timestamp, and small enough that adding one to the other
+// cannot overflow.
+constexpr qint64 kMaxLifetime = 10LL * 365 * 24 * 3600;
+constexpr qint64 kMaxTime = 253402300799; // 9999-12-31T23:59:59Z
+
+// Saturating: a number out of range is not undefined behaviour to convert, it is just very large.
 qint64 integer(const json &doc, const char *key)
 {
     const auto it = doc.find(key);
     if (it == doc.end()) {
         return 0;
     }
+    if (it->is_number_unsigned()) {
+        return static_cast<qint64>(std::min<std::uint64_t>(it->get<std::uint64_t>(), kMaxTime));
+    }
     if (it->is_number_integer()) {
         return it->get<qint64>();
     }
     if (it->is_number_float()) {
-        return static_cast<qint64>(it->get<double>());
+        const double value = it->get<double>();
+        return value >= static_cast<double>(kMaxTime) ? kMaxTime : value > 0 ? static_cast<qint64>(value) : 0;
     }
     if (it->is_string()) { // some servers send "3600"
         return QString::fromStdString(it->get<std::string>()).toLongLong();
@@ -100,7 +113,8 @@ std::optional<TokenSet> TokenSet::deserialize(const QByteArray &data)
     set.clientId = str(*doc, "client_id");
     set.resource = str(*doc, "resource");
     set.account = str(*doc, "account");
-    if (set.accessToken.isEmpty() || set.resource.isEmpty()) {
+    if (set.accessToken.isEmpty() || set.resource.isEmpty() || set.obtainedAt < 0 || set.obtainedAt > kMaxTime ||
+        set.expiresAt < 0 || set.expiresAt > kMaxTime) {
         return std::nullopt;
     }
     return set;
@@ -133,7 +147,7 @@ std::optional<TokenSet> TokenSet::fromTokenResponse(const QByteArray &body, qint
     set.scope = str(*doc, "scope");
     set.obtainedAt = now;
     if (const qint64 lifetime = integer(*doc, "expires_in"); lifetime > 0) {
-        set.expiresAt = now + lifetime;
+        set.expiresAt = now + std::min(lifetime, kMaxLifetime);
     }
     return set;
 }
