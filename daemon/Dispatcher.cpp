@@ -150,8 +150,13 @@ Json Dispatcher::describe(const ServerRecord &record) const
     }
     if (record.kind == ServerRecord::Kind::Stdio) {
         for (auto &binding : json["env"]) {
-            binding["present"] =
-                m_registry.hasSecret(record.name, QString::fromStdString(binding["key"].get<std::string>()));
+            const QString key = QString::fromStdString(binding["key"].get<std::string>());
+            if (binding["source"] == "token") {
+                const ServerRecord *remote = m_registry.find(key);
+                binding["present"] = remote && remote->remote.grant == RemoteServer::GrantState::Active;
+            } else {
+                binding["present"] = m_registry.hasSecret(record.name, key);
+            }
         }
     }
     Json secrets = Json::array();
@@ -222,20 +227,29 @@ void Dispatcher::serverRemove(const Request &request, const ipc::PeerCredentials
     if (!name) {
         return;
     }
-    QString why;
-    if (!m_registry.find(*name)) {
+    const ServerRecord *record = m_registry.find(*name);
+    if (!record) {
         reply(Response::failure(request.id, error::NotFound, "no server named \"" + name->toStdString() + "\""));
         return;
     }
-    if (!m_registry.remove(*name, &why)) {
-        reply(Response::failure(request.id, error::ConfigInvalid, why.toStdString()));
+    const auto removeRecord = [this, id = request.id, name = *name, peer, reply](const QString &revocation) {
+        QString why;
+        if (!m_registry.remove(name, &why)) {
+            reply(Response::failure(id, error::ConfigInvalid, why.toStdString()));
+            return;
+        }
+        Json audit = peerJson(peer);
+        audit["server"] = name.toStdString();
+        m_audit.record("server.removed", audit);
+        Q_EMIT serverChanged({{"name", name.toStdString()}, {"change", "removed"}});
+        reply(Response::success(id, {{"revocation", revocation.toStdString()}}));
+    };
+    // A remote server's grant goes with it: revoked where the AS allows, and out of the keychain.
+    if (record->kind == ServerRecord::Kind::Remote && m_tokens) {
+        m_tokens->signOut(*name, removeRecord);
         return;
     }
-    Json audit = peerJson(peer);
-    audit["server"] = name->toStdString();
-    m_audit.record("server.removed", audit);
-    Q_EMIT serverChanged({{"name", name->toStdString()}, {"change", "removed"}});
-    reply(Response::success(request.id, Json::object()));
+    removeRecord({});
 }
 
 void Dispatcher::secretSet(const Request &request, const ipc::PeerCredentials &peer, Reply reply)

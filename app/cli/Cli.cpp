@@ -264,11 +264,28 @@ int Cli::servers(QStringList args)
         for (const Json &arg : server["command"]) {
             command << QString::fromStdString(arg.get<std::string>());
         }
+        if (str(server, "kind") == QStringLiteral("remote")) {
+            const Json &grant = server["grant"];
+            const QString state = str(grant, "state");
+            out(QStringLiteral("%1  [remote]  %2\n").arg(str(server, "name"), str(server, "url")));
+            if (!server.value("auth_required", true)) {
+                out(QStringLiteral("    no sign-in needed\n"));
+                continue;
+            }
+            out(QStringLiteral("    %1, %2%3\n")
+                    .arg(str(server, "issuer"),
+                         state == QStringLiteral("active")        ? QStringLiteral("signed in")
+                         : state == QStringLiteral("needs_login") ? QStringLiteral("NEEDS SIGN-IN")
+                                                                  : QStringLiteral("not signed in"),
+                         str(grant, "reason").isEmpty() ? QString()
+                                                        : QStringLiteral(" (%1)").arg(str(grant, "reason"))));
+            continue;
+        }
         out(QStringLiteral("%1  [%2]  %3\n")
                 .arg(str(server, "name"), str(server, "kind"), command.join(QLatin1Char(' '))));
         for (const Json &binding : server["env"]) {
-            out(QStringLiteral("    %1 <- secret %2%3\n")
-                    .arg(str(binding, "var"), str(binding, "key"),
+            out(QStringLiteral("    %1 <- %2 %3%4\n")
+                    .arg(str(binding, "var"), str(binding, "source"), str(binding, "key"),
                          binding.value("present", false) ? QString() : QStringLiteral("  (not set)")));
         }
     }
