@@ -13,7 +13,10 @@ namespace latchkey {
 // - a callback is passed on only when `gate` accepts it (state, RFC 9207 iss); a callback with a
 //   wrong state is dropped without ending the flow, so a forged request cannot derail a real sign-in;
 // - the token endpoint's reply is read here, capped, and reported whole (success or OAuth error),
-//   because Qt 6.4 drops error replies silently.
+//   because Qt 6.4 drops error replies silently;
+// - the page the browser gets says what became of its request (taken, refused, not ours), and it
+//   reaches the browser even when the refusal ends the flow at once: the listener outlives this
+//   object for a moment, not listening, so its last answer is not cut off.
 class LoopbackReplyHandler : public QOAuthOobReplyHandler
 {
     Q_OBJECT
@@ -28,6 +31,7 @@ public:
     using Gate = std::function<Verdict(const QVariantMap &values, QString *failure)>;
 
     explicit LoopbackReplyHandler(Gate gate, QObject *parent = nullptr);
+    ~LoopbackReplyHandler() override;
 
     bool isListening() const;
     QString callback() const override;
