@@ -22,6 +22,14 @@
 //                                    (signature, exp, and its grant not revoked)? JWT access tokens
 //                                    are self-contained, so the real introspection endpoint refuses them.
 //   POST /__test/revoke-all          revokes every grant (tokens die, refresh gets invalid_grant)
+//   POST /__test/token-endpoint?hold_ms=N&grace_seconds=S
+//                                    refresh_token answers are held N ms after the rotation (the window
+//                                    in which a client can die holding the only copy of the new refresh
+//                                    token); a rotated refresh token presented within S s of its rotation
+//                                    counts as its live successor (Okta's rotation grace period, Auth0's
+//                                    reuse interval). S = 0 (the default) is oidc-provider's strict rule:
+//                                    reuse revokes the grant. /__test/stats then also reports
+//                                    token_requests_in_flight, refresh_responses_held, grace_reuses.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -154,6 +162,58 @@ for (const event of ['authorization.error', 'registration_create.error', 'revoca
         console.error(`as: ${event}: ${error.error ?? error.name}: ${error.error_detail ?? error.error_description ?? error.message}`));
 }
 
+// The /__test/token-endpoint knobs, applied around oidc-provider's own token endpoint.
+const tokenKnobs = { holdMs: 0, graceSeconds: 0 };
+const rotatedTo = new Map(); // a rotated refresh token → { successor, at }
+Object.assign(stats, { token_requests_in_flight: 0, refresh_responses_held: 0, grace_reuses: 0 });
+
+async function readBody(req) {
+    const chunks = [];
+    for await (const chunk of req.iterator({ destroyOnReturn: false })) {
+        chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+
+provider.use(async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== '/token') {
+        await next();
+        return;
+    }
+    stats.token_requests_in_flight += 1;
+    try {
+        if (tokenKnobs.graceSeconds > 0 && ctx.is('application/x-www-form-urlencoded')) {
+            // oidc-provider takes a body read upstream as it is (it warns once that it did).
+            const form = new URLSearchParams(await readBody(ctx.req));
+            const rotation = rotatedTo.get(form.get('refresh_token') ?? '');
+            if (rotation && Date.now() - rotation.at <= tokenKnobs.graceSeconds * 1000) {
+                let live = rotation.successor;
+                while (rotatedTo.has(live)) {
+                    live = rotatedTo.get(live).successor;
+                }
+                form.set('refresh_token', live);
+                stats.grace_reuses += 1;
+            }
+            ctx.req.body = form.toString();
+        }
+        await next();
+        if (ctx.oidc?.params?.grant_type === 'refresh_token') {
+            const presented = ctx.oidc.params.refresh_token;
+            const successor = ctx.body?.refresh_token;
+            if (presented && successor && successor !== presented) {
+                rotatedTo.set(presented, { successor, at: Date.now() });
+            }
+            if (tokenKnobs.holdMs > 0) {
+                stats.refresh_responses_held += 1;
+                await new Promise((resolve) => setTimeout(resolve, tokenKnobs.holdMs));
+                stats.refresh_responses_held -= 1;
+            }
+        }
+    } finally {
+        stats.token_requests_in_flight -= 1;
+    }
+});
+
 const localJwks = createLocalJWKSet({ keys: [{ ...signingKey, d: undefined, p: undefined, q: undefined, dp: undefined, dq: undefined, qi: undefined }] });
 
 async function accessTokenState(token) {
@@ -208,6 +268,18 @@ server.on('request', async (req, res) => {
             // Refresh tokens outlive a destroyed Grant object only until they are used: the refresh
             // grant checks the grant and answers invalid_grant.
             json(res, 200, { revoked });
+        } else if (req.method === 'POST' && url.pathname === '/__test/token-endpoint') {
+            for (const [param, knob] of [['hold_ms', 'holdMs'], ['grace_seconds', 'graceSeconds']]) {
+                if (url.searchParams.has(param)) {
+                    const value = Number(url.searchParams.get(param));
+                    if (!Number.isFinite(value) || value < 0) {
+                        json(res, 400, { error: `${param} must be a number >= 0` });
+                        return;
+                    }
+                    tokenKnobs[knob] = value;
+                }
+            }
+            json(res, 200, tokenKnobs);
         } else {
             json(res, 404, { error: 'no such test hook' });
         }
