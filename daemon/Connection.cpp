@@ -210,9 +210,18 @@ void Connection::sendEvent(const ipc::Event &event)
 
 void Connection::send(const ipc::Response &response)
 {
-    if (!m_closing) {
-        write(ipc::FrameCodec::encode(response.serialize()));
+    if (m_closing) {
+        return;
     }
+    const QByteArray payload = response.serialize();
+    if (payload.size() > static_cast<qsizetype>(ipc::kMaxFrameSize)) {
+        // The client would refuse the frame and drop the connection: say what happened instead.
+        write(ipc::FrameCodec::encode(
+            ipc::Response::failure(response.id, ipc::error::Internal, "the answer is larger than the 1 MiB frame limit")
+                .serialize()));
+        return;
+    }
+    write(ipc::FrameCodec::encode(payload));
 }
 
 void Connection::handleFrames()

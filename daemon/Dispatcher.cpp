@@ -443,7 +443,18 @@ void Dispatcher::auditList(const Request &request, Reply reply)
         }
         limit = static_cast<int>(it->get<std::int64_t>());
     }
-    reply(Response::success(request.id, {{"entries", m_audit.read(since, limit)}}));
+    // Newest entries win when the answer would not fit in one frame.
+    Json entries = m_audit.read(since, limit);
+    constexpr size_t kBudget = ipc::kMaxFrameSize - 4096;
+    size_t size = entries.dump().size();
+    size_t drop = 0;
+    while (size > kBudget && drop < entries.size()) {
+        size -= entries[drop++].dump().size() + 1;
+    }
+    if (drop > 0) {
+        entries.erase(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(drop));
+    }
+    reply(Response::success(request.id, {{"entries", entries}, {"truncated", drop > 0}}));
 }
 
 void Dispatcher::setOAuth(Discovery *discovery, ClientRegistration *registration, SignInService *signIn,
