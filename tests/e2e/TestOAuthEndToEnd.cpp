@@ -56,6 +56,7 @@ private Q_SLOTS:
     void refreshedAheadOfExpiryNeverExpired();
     void forgedRedirectIsIgnoredDuringARealLogin();
     void logoutRevokesAtTheAuthorizationServer();
+    void aGrantRevokedAtTheAsNeedsLogin();
 
 private:
     Response addRemote(const QString &name, const QString &url);
@@ -70,6 +71,8 @@ private:
     QTemporaryDir m_scratch;
     std::unique_ptr<NodeServer> m_as;
     std::unique_ptr<NodeServer> m_mcp;
+    std::unique_ptr<NodeServer> m_second; // the MCP server of the forged-redirect test, kept signed in
+    QString m_secondName;
     std::unique_ptr<DaemonHarness> m_daemon;
     std::unique_ptr<BrowserProgram> m_browser;
     std::unique_ptr<EventClient> m_client;
@@ -377,8 +380,13 @@ void TestOAuthEndToEnd::refreshedAheadOfExpiryNeverExpired()
         QVERIFY2(previous.exp * 1000 > next.firstSeenMs, "a refresh came only after the previous token expired");
     }
     // One refresh grant per new token: single flight, no refresh per ask.
-    const int refreshes = asStats().value(QStringLiteral("refresh_grants")).toInt() - refreshesBefore;
+    const QJsonObject stats = asStats();
+    const int refreshes = stats.value(QStringLiteral("refresh_grants")).toInt() - refreshesBefore;
     QCOMPARE(refreshes, int(seen.size()) - 1);
+    // RFC 8707: `resource` on the code exchange and on every refresh (the AS would not mint a JWT for
+    // the MCP server without it).
+    QVERIFY2(stats.value(QStringLiteral("token_grants_without_resource")).toObject().isEmpty(),
+             QJsonDocument(stats).toJson().constData());
     // The rotated refresh token was persisted.
     const QJsonObject stored = keychainTokenSet(m_name);
     QCOMPARE(stored.value(QStringLiteral("access_token")).toString(), seen.constLast().token);
@@ -391,10 +399,12 @@ void TestOAuthEndToEnd::refreshedAheadOfExpiryNeverExpired()
 void TestOAuthEndToEnd::forgedRedirectIsIgnoredDuringARealLogin()
 {
     // A second MCP server of the same AS, so this login is a fresh one.
-    NodeServer second(QStringLiteral("mcp-server.mjs"), {QStringLiteral("--issuer"), m_issuer});
-    QVERIFY2(second.start(), qPrintable(second.errorString()));
-    const QString url = second.value(QStringLiteral("url"));
+    m_second = std::make_unique<NodeServer>(QStringLiteral("mcp-server.mjs"),
+                                            QStringList{QStringLiteral("--issuer"), m_issuer});
+    QVERIFY2(m_second->start(), qPrintable(m_second->errorString()));
+    const QString url = m_second->value(QStringLiteral("url"));
     const QString name = DaemonHarness::uniqueName(QStringLiteral("e2e-forged"));
+    m_secondName = name;
     // Added through the CLI this time.
     const auto added = m_daemon->cli({QStringLiteral("add"), url, QStringLiteral("--name"), name});
     QVERIFY2(added.exitCode == 0, added.err.constData());
@@ -433,11 +443,6 @@ void TestOAuthEndToEnd::forgedRedirectIsIgnoredDuringARealLogin()
     QCOMPARE(
         asStats().value(QStringLiteral("token_grants")).toObject().value(QStringLiteral("authorization_code")).toInt(),
         2);
-    const auto loggedOut = m_daemon->cli({QStringLiteral("logout"), name});
-    QVERIFY2(loggedOut.exitCode == 0, loggedOut.err.constData());
-    QVERIFY2(loggedOut.out.contains("revoked at the authorization server"), loggedOut.out.constData());
-    const auto gone = m_daemon->cli({QStringLiteral("token"), name});
-    QCOMPARE(gone.exitCode, 1);
 }
 
 void TestOAuthEndToEnd::logoutRevokesAtTheAuthorizationServer()
@@ -492,6 +497,41 @@ void TestOAuthEndToEnd::logoutRevokesAtTheAuthorizationServer()
         }
     }
     QVERIFY(found);
+}
+
+void TestOAuthEndToEnd::aGrantRevokedAtTheAsNeedsLogin()
+{
+    // The AS ends the second server's grant behind Latchkey's back. Its JWT stays valid until it
+    // expires; the next refresh (ahead of expiry) gets invalid_grant: the grant is dead, the token set
+    // is deleted, and askers are told to sign in again instead of getting a token or a retry.
+    QVERIFY(!m_secondName.isEmpty());
+    const int refreshesBefore = asStats().value(QStringLiteral("refresh_grants")).toInt();
+    const qsizetype eventsBefore = m_client->events().size();
+    const HttpResult revoked = httpRequest(m_network, "POST", QUrl(m_issuer + QStringLiteral("/__test/revoke-all")));
+    QVERIFY2(revoked.json().value(QStringLiteral("revoked")).toInt() >= 1, revoked.body.constData());
+    const auto grantEvent = [this, eventsBefore] {
+        const auto &events = m_client->events();
+        for (qsizetype i = eventsBefore; i < events.size(); ++i) {
+            const auto &event = events.at(i);
+            if (event.name == "server.changed" && str(event.data, "name") == m_secondName &&
+                str(event.data, "change") == QStringLiteral("grant")) {
+                return true;
+            }
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(grantEvent(), (kAccessTtl + 10) * 1000);
+    QCOMPARE(asStats().value(QStringLiteral("refresh_grants")).toInt(), refreshesBefore + 1); // tried once
+    const Response refused = m_client->call("token.get", {{"name", m_secondName.toStdString()}});
+    QCOMPARE(refused.errorCode, std::string("needs_login"));
+    QVERIFY2(QString::fromStdString(refused.errorMessage).contains(QStringLiteral("invalid_grant")),
+             describe(refused).constData());
+    QVERIFY(secretToolLookup(QStringLiteral("latchkey/token/%1/default").arg(m_secondName)).isEmpty());
+    const auto cli = m_daemon->cli({QStringLiteral("token"), m_secondName});
+    QCOMPARE(cli.exitCode, 1);
+    QVERIFY2(cli.err.contains("latchkey login"), cli.err.constData());
+    const auto loggedOut = m_daemon->cli({QStringLiteral("logout"), m_secondName});
+    QVERIFY2(loggedOut.exitCode == 0, loggedOut.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestOAuthEndToEnd)

@@ -17,7 +17,8 @@
 //   response (oidc-provider always adds it and advertises it).
 //
 // Test hooks (this server listens on 127.0.0.1 only):
-//   GET  /__test/stats               {"refresh_grants":N,"token_grants":{grant_type:N},"registrations":N}
+//   GET  /__test/stats               {"refresh_grants":N,"token_grants":{grant_type:N},
+//                                    "token_grants_without_resource":{grant_type:N},"registrations":N}
 //   GET  /__test/access-token?token= {"active":bool,...}: is this JWT access token still good
 //                                    (signature, exp, and its grant not revoked)? JWT access tokens
 //                                    are self-contained, so the real introspection endpoint refuses them.
@@ -99,7 +100,9 @@ const provider = new Provider(issuer, {
         resourceIndicators: {
             enabled: true,
             defaultResource: async (ctx, client, oneOf) => oneOf,
-            useGrantedResource: async () => true,
+            // A token request without `resource` gets no JWT for the resource server: RFC 8707 on
+            // every token and refresh request is checked here, not papered over by the grant.
+            useGrantedResource: async () => false,
             getResourceServerInfo: async (ctx, resourceIndicator) => {
                 if (!isLoopbackResource(resourceIndicator)) {
                     throw new errors.InvalidTarget(`this test AS serves only http://127.0.0.1 resources`);
@@ -133,13 +136,16 @@ const provider = new Provider(issuer, {
 });
 
 // Bookkeeping for the test hooks.
-const stats = { refresh_grants: 0, token_grants: {}, registrations: 0 };
+const stats = { refresh_grants: 0, token_grants: {}, token_grants_without_resource: {}, registrations: 0 };
 const grantOfAccessToken = new Map(); // jti → grantId
 const grantIds = new Set();
 
 function countGrant(ctx) {
     const type = ctx.oidc?.params?.grant_type ?? 'unknown';
     stats.token_grants[type] = (stats.token_grants[type] ?? 0) + 1;
+    if (!ctx.oidc?.params?.resource) {
+        stats.token_grants_without_resource[type] = (stats.token_grants_without_resource[type] ?? 0) + 1;
+    }
     if (type === 'refresh_token') {
         stats.refresh_grants += 1;
     }
