@@ -7,8 +7,11 @@
 
 namespace latchkey::bridge {
 
-StdioChannel::StdioChannel(QObject *parent)
-    : QObject(parent), m_notifier(new QSocketNotifier(STDIN_FILENO, QSocketNotifier::Read, this))
+StdioChannel::StdioChannel(QObject *parent) : StdioChannel(STDIN_FILENO, STDOUT_FILENO, parent) {}
+
+StdioChannel::StdioChannel(int inputFd, int outputFd, QObject *parent)
+    : QObject(parent), m_inputFd(inputFd), m_outputFd(outputFd),
+      m_notifier(new QSocketNotifier(inputFd, QSocketNotifier::Read, this))
 {
     connect(m_notifier, &QSocketNotifier::activated, this, &StdioChannel::onReadable);
 }
@@ -20,7 +23,7 @@ void StdioChannel::write(const QByteArray &message)
     const char *data = line.constData();
     qsizetype left = line.size();
     while (left > 0) {
-        const ssize_t n = ::write(STDOUT_FILENO, data, static_cast<size_t>(left));
+        const ssize_t n = ::write(m_outputFd, data, static_cast<size_t>(left));
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -35,7 +38,7 @@ void StdioChannel::write(const QByteArray &message)
 void StdioChannel::onReadable()
 {
     char chunk[65536];
-    const ssize_t n = ::read(STDIN_FILENO, chunk, sizeof(chunk));
+    const ssize_t n = ::read(m_inputFd, chunk, sizeof(chunk));
     if (n < 0 && errno == EINTR) {
         return;
     }
