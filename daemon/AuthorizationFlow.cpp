@@ -69,6 +69,10 @@ AuthorizationFlow::AuthorizationFlow(QNetworkAccessManager *network, Authorizati
             params->replace(QStringLiteral("code_challenge"), challengeFor(m_verifier));
             params->replace(QStringLiteral("code_challenge_method"), QStringLiteral("S256"));
             params->replace(QStringLiteral("resource"), m_resource);
+            // OpenID Connect §11: offline_access is ignored unless consent is prompted for.
+            if (m_scope.split(QLatin1Char(' ')).contains(QStringLiteral("offline_access"))) {
+                params->replace(QStringLiteral("prompt"), QStringLiteral("consent"));
+            }
             break;
         case QAbstractOAuth::Stage::RequestingAccessToken:
             params->replace(QStringLiteral("code_verifier"), m_verifier);

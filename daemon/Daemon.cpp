@@ -116,7 +116,14 @@ bool Daemon::openBrowser(const QUrl &url, QString *error)
         program = QStandardPaths::findExecutable(QStringLiteral("xdg-open"));
 #endif
     }
-    if (program.isEmpty() || !QProcess::startDetached(program, {text})) {
+    // Detached, and deaf to our stdio: nothing a browser prints belongs in the daemon's log.
+    QProcess browser;
+    browser.setProgram(program);
+    browser.setArguments({text});
+    browser.setStandardInputFile(QProcess::nullDevice());
+    browser.setStandardOutputFile(QProcess::nullDevice());
+    browser.setStandardErrorFile(QProcess::nullDevice());
+    if (program.isEmpty() || !browser.startDetached()) {
         *error = QStringLiteral("cannot start a browser; open the URL by hand");
         return false;
     }
