@@ -126,7 +126,8 @@ std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::parse(co
         !endpoint(*doc, "introspection_endpoint", false, &as.introspectionEndpoint, error)) {
         return std::nullopt;
     }
-    if (const QString why = EndpointPolicy::checkBrowserUrl(as.authorizationEndpoint.toString()); !why.isEmpty()) {
+    if (const QString why = EndpointPolicy::checkBrowserUrl(as.authorizationEndpoint.toString(QUrl::FullyEncoded));
+        !why.isEmpty()) {
         *error = QStringLiteral("authorization endpoint refused: %1").arg(why);
         return std::nullopt;
     }
@@ -157,12 +158,14 @@ AuthorizationServerMetadata AuthorizationServerMetadata::legacyDefaults(const QS
 
 json AuthorizationServerMetadata::toJson() const
 {
+    // Encoded as received: the default (pretty) form decodes %20 or %C3%B6, which fromJson then refuses.
+    const auto text = [](const QUrl &url) { return url.toString(QUrl::FullyEncoded).toStdString(); };
     return {{"issuer", issuer.toStdString()},
-            {"authorization_endpoint", authorizationEndpoint.toString().toStdString()},
-            {"token_endpoint", tokenEndpoint.toString().toStdString()},
-            {"registration_endpoint", registrationEndpoint.toString().toStdString()},
-            {"revocation_endpoint", revocationEndpoint.toString().toStdString()},
-            {"introspection_endpoint", introspectionEndpoint.toString().toStdString()},
+            {"authorization_endpoint", text(authorizationEndpoint)},
+            {"token_endpoint", text(tokenEndpoint)},
+            {"registration_endpoint", text(registrationEndpoint)},
+            {"revocation_endpoint", text(revocationEndpoint)},
+            {"introspection_endpoint", text(introspectionEndpoint)},
             {"scopes_supported", stringArray(scopesSupported.toList())},
             {"grant_types_supported", stringArray(grantTypesSupported)},
             {"token_endpoint_auth_methods_supported", stringArray(tokenEndpointAuthMethods)},
