@@ -25,12 +25,36 @@ struct Discovery::Run
 };
 
 namespace {
+
 const HttpFetcher::Headers kJson = {{"Accept", "application/json"}};
+
+// The issuer a metadata document names, or empty.
+QString namedIssuer(const QByteArray &body)
+{
+    try {
+        const auto doc = nlohmann::json::parse(body.cbegin(), body.cend());
+        const auto it = doc.find("issuer");
+        if (doc.is_object() && it != doc.end() && it->is_string()) {
+            return QString::fromStdString(it->get<std::string>());
+        }
+    } catch (const std::exception &) {
+    }
+    return {};
 }
+
+bool sameOrigin(const QString &a, const QString &b)
+{
+    const QUrl x(a, QUrl::StrictMode);
+    const QUrl y(b, QUrl::StrictMode);
+    return x.isValid() && y.isValid() && !x.host().isEmpty() && x.scheme() == y.scheme() && x.host() == y.host() &&
+           x.port(x.scheme() == u"https" ? 443 : 80) == y.port(y.scheme() == u"https" ? 443 : 80);
+}
+
+} // namespace
 
 Discovery::Discovery(HttpFetcher &http, QObject *parent) : QObject(parent), m_http(http) {}
 
-void Discovery::discover(const QString &serverUrl, Callback done)
+void Discovery::discover(const QString &serverUrl, Callback done, const QList<QByteArray> &challenge)
 {
     auto run = std::make_shared<Run>();
     run->done = std::move(done);
@@ -41,7 +65,23 @@ void Discovery::discover(const QString &serverUrl, Callback done)
         return;
     }
     run->result.resource = resource.toString();
+    if (!challenge.isEmpty()) {
+        challenged(run, challenge);
+        return;
+    }
     probe(run);
+}
+
+void Discovery::challenged(std::shared_ptr<Run> run, const QList<QByteArray> &challenge)
+{
+    run->probeStatus = 401;
+    const WwwAuthenticate header = WwwAuthenticate::parse(challenge);
+    if (const auto *bearer = header.find("bearer")) {
+        run->resourceMetadataHint = QString::fromUtf8(bearer->param("resource_metadata"));
+        run->challengeScope = QString::fromUtf8(bearer->param("scope"));
+    }
+    run->candidates = WellKnown::protectedResourceMetadataUrls(run->result.serverUrl, run->resourceMetadataHint);
+    fetchProtectedResource(run, 0);
 }
 
 void Discovery::probe(std::shared_ptr<Run> run)
@@ -57,22 +97,18 @@ void Discovery::probe(std::shared_ptr<Run> run)
                         run->done(std::nullopt, QStringLiteral("cannot reach the server: %1").arg(response.error));
                         return;
                     }
-                    run->probeStatus = response.status;
                     if (response.status >= 200 && response.status < 300) {
+                        run->probeStatus = response.status;
                         run->result.authRequired = false;
                         run->done(run->result, {});
                         return;
                     }
                     if (response.status == 401) {
-                        const WwwAuthenticate header =
-                            WwwAuthenticate::parse(response.headerValues("WWW-Authenticate"));
-                        if (const auto *bearer = header.find("bearer")) {
-                            run->resourceMetadataHint = QString::fromUtf8(bearer->param("resource_metadata"));
-                            run->challengeScope = QString::fromUtf8(bearer->param("scope"));
-                        }
+                        challenged(run, response.headerValues("WWW-Authenticate"));
+                        return;
                     }
-                    run->candidates =
-                        WellKnown::protectedResourceMetadataUrls(run->result.serverUrl, run->resourceMetadataHint);
+                    run->probeStatus = response.status;
+                    run->candidates = WellKnown::protectedResourceMetadataUrls(run->result.serverUrl, {});
                     fetchProtectedResource(run, 0);
                 });
 }
@@ -151,6 +187,18 @@ void Discovery::fetchAuthorizationServer(std::shared_ptr<Run> run, int index)
         QString error;
         bool wrongIssuer = false;
         auto as = AuthorizationServerMetadata::parse(response.body, run->issuer, &error, &wrongIssuer);
+        if (!as && wrongIssuer && run->result.legacy) {
+            // 2025-03-26 (no PRM): the metadata at the server's own origin is the server's word, and the
+            // issuer it names may carry a path (https://host/oauth). Taken on that same origin only; the
+            // issuer it names is then the one the RFC 9207 check holds the answer to.
+            const QString named = namedIssuer(response.body);
+            if (sameOrigin(named, run->result.serverUrl)) {
+                as = AuthorizationServerMetadata::parse(response.body, named, &error);
+                if (as) {
+                    run->issuer = named;
+                }
+            }
+        }
         if (!as) {
             run->lastError = error;
             // A document for another issuer is skipped (RFC 8414 §3.3); any other fault is final.

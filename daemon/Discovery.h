@@ -36,11 +36,15 @@ public:
 
     explicit Discovery(HttpFetcher &http, QObject *parent = nullptr);
 
-    void discover(const QString &serverUrl, Callback done);
+    // challenge: the WWW-Authenticate of a 401 (or 403) the server already gave a client. It stands in
+    // for the probe, which matters for servers that answer an unauthenticated initialize but protect
+    // other requests.
+    void discover(const QString &serverUrl, Callback done, const QList<QByteArray> &challenge = {});
 
 private:
     struct Run;
     void probe(std::shared_ptr<Run> run);
+    void challenged(std::shared_ptr<Run> run, const QList<QByteArray> &challenge);
     void fetchProtectedResource(std::shared_ptr<Run> run, int index);
     void fetchAuthorizationServer(std::shared_ptr<Run> run, int index);
     void finish(std::shared_ptr<Run> run);
