@@ -123,6 +123,15 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
             done({tokens->accessToken, {}, {}, tokens->expiresAt});
             return;
         }
+        if (refused && tokens->refreshToken.isEmpty()) {
+            // The resource server refused it and nothing can renew it: only a new sign-in helps.
+            markDead(server, QStringLiteral("the server refused the access token and there is no refresh token"));
+            done(
+                {{},
+                 QString::fromLatin1(error::NeedsLogin),
+                 QStringLiteral("%1 needs sign-in: the server refused its token; run: latchkey login %1").arg(server)});
+            return;
+        }
         Grant &pending = grant(server);
         pending.waiting.append(done);
         if (!pending.refreshing) {
