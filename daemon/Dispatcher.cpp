@@ -3,6 +3,7 @@
 #include "AuditLog.h"
 #include "ClientRegistration.h"
 #include "Discovery.h"
+#include "Logging.h"
 #include "Names.h"
 #include "ResourceUri.h"
 #include "ServerRegistry.h"
@@ -573,19 +574,86 @@ void Dispatcher::serverLogin(const Request &request, const ipc::PeerCredentials 
             return;
         }
     }
-    Json audit = peerJson(peer);
-    audit["server"] = name->toStdString();
-    m_audit.record("login.started", audit);
-    m_signIn->signIn(*name, extra,
-                     [this, id = request.id, name = *name, reply](const QString &code, const QString &message) {
-                         if (!code.isEmpty()) {
-                             reply(Response::failure(id, code.toStdString(), message.toStdString()));
-                             return;
-                         }
-                         Q_EMIT serverChanged({{"name", name.toStdString()}, {"change", "signed_in"}});
-                         const ServerRecord *record = m_registry.find(name);
-                         reply(Response::success(id, {{"server", record ? describe(*record) : Json::object()}}));
-                     });
+    // challenge: the WWW-Authenticate of the 401/403 that led the caller here, if any.
+    QList<QByteArray> challenge;
+    if (request.params.contains("challenge")) {
+        const auto value = stringParam(request, "challenge", reply);
+        if (!value) {
+            return;
+        }
+        challenge.append(value->toUtf8());
+    }
+    const auto signIn = [this, id = request.id, name = *name, extra, peer, reply] {
+        Json audit = peerJson(peer);
+        audit["server"] = name.toStdString();
+        m_audit.record("login.started", audit);
+        m_signIn->signIn(name, extra, [this, id, name, reply](const QString &code, const QString &message) {
+            if (!code.isEmpty()) {
+                reply(Response::failure(id, code.toStdString(), message.toStdString()));
+                return;
+            }
+            Q_EMIT serverChanged({{"name", name.toStdString()}, {"change", "signed_in"}});
+            const ServerRecord *record = m_registry.find(name);
+            reply(Response::success(id, {{"server", record ? describe(*record) : Json::object()}}));
+        });
+    };
+    const ServerRecord *record = m_registry.find(*name);
+    if (!record || record->kind != ServerRecord::Kind::Remote) {
+        signIn(); // which says what is wrong
+        return;
+    }
+    // Look again before every interactive sign-in: the server may have moved to another authorization
+    // server (SEP-2352), or protect requests although it answered the first one without a token.
+    m_discovery->discover(
+        record->remote.url,
+        [this, id = request.id, name = *name, signIn, reply](const std::optional<DiscoveryResult> &result,
+                                                             const QString &why) {
+            if (!result) {
+                m_audit.record("login.discovery_failed",
+                               {{"server", name.toStdString()}, {"reason", why.toStdString()}});
+                reply(Response::failure(id, error::DiscoveryFailed, why.toStdString()));
+                return;
+            }
+            if (result->authRequired) {
+                adoptDiscovery(name, *result);
+            }
+            signIn();
+        },
+        challenge);
+}
+
+void Dispatcher::adoptDiscovery(const QString &name, const DiscoveryResult &result)
+{
+    const ServerRecord *current = m_registry.find(name);
+    if (!current) {
+        return;
+    }
+    ServerRecord updated = *current;
+    RemoteServer &remote = updated.remote;
+    const QString previous = remote.authorizationServer ? remote.authorizationServer->issuer : QString();
+    const bool moved = previous != result.authorizationServer.issuer;
+    remote.authRequired = true;
+    remote.legacy = result.legacy;
+    remote.authorizationServer = result.authorizationServer;
+    if (moved) {
+        // Nothing of the old authorization server's carries over: its client registration, the scopes it
+        // defined; the token set bound to it is no longer handed out (TokenSet::isBoundTo).
+        remote.clientId.clear();
+        remote.registration.clear();
+        remote.scopes = result.scopes.toList();
+        if (!previous.isEmpty()) {
+            m_audit.record("server.authorization_server_changed",
+                           {{"server", name.toStdString()},
+                            {"from", previous.toStdString()},
+                            {"to", result.authorizationServer.issuer.toStdString()}});
+        }
+    } else if (remote.scopes.isEmpty()) {
+        remote.scopes = result.scopes.toList();
+    }
+    QString why;
+    if (!m_registry.update(updated, &why)) {
+        qCWarning(lcDaemon).noquote() << "cannot record what discovery found for" << name << ":" << why;
+    }
 }
 
 void Dispatcher::serverLoginCancel(const Request &request, Reply reply)

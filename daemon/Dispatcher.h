@@ -53,6 +53,7 @@ private:
     void serverDiscover(const ipc::Request &request, Reply reply);
     void serverResolve(const ipc::Request &request, Reply reply);
     void serverLogin(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void adoptDiscovery(const QString &name, const DiscoveryResult &result);
     void serverLoginCancel(const ipc::Request &request, Reply reply);
     void serverLogout(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void tokenGet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
