@@ -17,6 +17,7 @@ namespace {
 
 constexpr int kMaxStepUps = 3;
 constexpr qint64 kMaxJsonBody = 16 * 1024 * 1024;
+constexpr qsizetype kMaxChallenge = 4096; // the daemon's cap on a string parameter
 
 // The same short hash the daemon's audit log uses, so a refused token can be named without sending it.
 std::string tokenHash(const QString &token)
@@ -42,6 +43,35 @@ QString challengedScope(const QByteArray &header)
     }
     const qsizetype end = header.indexOf('"', at + 7);
     return end < 0 ? QString() : QString::fromUtf8(header.mid(at + 7, end - at - 7));
+}
+
+// The scope of a challenge as a set, so that "b a" and "a b" count as the same challenge.
+QString normalizedScope(const QString &scope)
+{
+    QStringList scopes = scope.split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    scopes.sort();
+    scopes.removeDuplicates();
+    return scopes.join(QLatin1Char(' '));
+}
+
+// The 2026-07-28 (stateless) wire names the protocol version in each request's _meta; the
+// MCP-Protocol-Version header must repeat it.
+QByteArray metaProtocolVersion(const ipc::Json &message)
+{
+    if (!message.is_object()) {
+        return {};
+    }
+    const auto params = message.find("params");
+    if (params == message.end() || !params->is_object()) {
+        return {};
+    }
+    const auto meta = params->find("_meta");
+    if (meta == params->end() || !meta->is_object()) {
+        return {};
+    }
+    const auto version = meta->find("io.modelcontextprotocol/protocolVersion");
+    return version != meta->end() && version->is_string() ? QByteArray::fromStdString(version->get<std::string>())
+                                                          : QByteArray();
 }
 
 bool askOnTerminal(const QString &question)
@@ -163,7 +193,7 @@ void Bridge::addServer(std::function<void()> ready)
     (*tryName)(1);
 }
 
-void Bridge::signIn(const QString &scope, std::function<void(bool, const QString &)> done)
+void Bridge::signIn(const QString &scope, const QByteArray &challenge, std::function<void(bool, const QString &)> done)
 {
     m_signInWaiters.append(std::move(done));
     if (m_signInWaiters.size() > 1) {
@@ -172,6 +202,9 @@ void Bridge::signIn(const QString &scope, std::function<void(bool, const QString
     Json params = {{"name", m_server.toStdString()}};
     if (!scope.isEmpty()) {
         params["scope"] = scope.toStdString();
+    }
+    if (!challenge.isEmpty()) {
+        params["challenge"] = challenge.left(kMaxChallenge).toStdString();
     }
     log(scope.isEmpty() ? QStringLiteral("signing in to %1 (see your browser)").arg(m_server)
                         : QStringLiteral("%1 needs more access (%2); signing in again").arg(m_server, scope));
@@ -211,29 +244,28 @@ void Bridge::onLine(const QByteArray &line)
     send(*message, 0);
 }
 
-void Bridge::send(const Json &message, int attempt, const std::string &rejected, int stepUps)
+void Bridge::send(const Json &message, int attempt, const std::string &rejected)
 {
     if (!m_authRequired) {
-        post(message, {}, attempt, stepUps);
+        post(message, {}, attempt);
         return;
     }
     Json params = {{"name", m_server.toStdString()}};
     if (!rejected.empty()) {
         params["rejected"] = rejected;
     }
-    m_daemon.callAsync("token.get", params, [this, message, attempt, stepUps](const ipc::Response &response) {
+    m_daemon.callAsync("token.get", params, [this, message, attempt](const ipc::Response &response) {
         if (response.ok()) {
-            post(message, QString::fromStdString(response.result.value("access_token", std::string())), attempt,
-                 stepUps);
+            post(message, QString::fromStdString(response.result.value("access_token", std::string())), attempt);
             return;
         }
         if (response.errorCode == ipc::error::NeedsLogin && attempt < 2) {
-            signIn({}, [this, message, attempt, stepUps](bool ok, const QString &why) {
+            signIn({}, m_challenge, [this, message, attempt](bool ok, const QString &why) {
                 if (!ok) {
                     fail(message, -32001, QStringLiteral("sign-in failed: %1").arg(why));
                     return;
                 }
-                send(message, attempt + 1, {}, stepUps);
+                send(message, attempt + 1);
             });
             return;
         }
@@ -262,9 +294,13 @@ QNetworkRequest Bridge::request(const QString &token) const
     return request;
 }
 
-void Bridge::post(const Json &message, const QString &token, int attempt, int stepUps)
+void Bridge::post(const Json &message, const QString &token, int attempt)
 {
-    QNetworkReply *reply = m_http.post(request(token), compact(message));
+    QNetworkRequest post = request(token);
+    if (const QByteArray version = metaProtocolVersion(message); !version.isEmpty()) {
+        post.setRawHeader("MCP-Protocol-Version", version);
+    }
+    QNetworkReply *reply = m_http.post(post, compact(message));
     auto parser = std::make_shared<SseParser>();
     auto streaming = std::make_shared<bool>(false);
     // Event-stream answers are relayed as they arrive; JSON answers once complete.
@@ -287,17 +323,17 @@ void Bridge::post(const Json &message, const QString &token, int attempt, int st
             reply->abort();
         }
     });
-    connect(reply, &QNetworkReply::finished, this, [this, reply, message, token, attempt, stepUps, streaming] {
+    connect(reply, &QNetworkReply::finished, this, [this, reply, message, token, attempt, streaming] {
         reply->deleteLater();
         if (*streaming) {
             done(message);
             return;
         }
-        onReply(reply, message, token, attempt, stepUps);
+        onReply(reply, message, token, attempt);
     });
 }
 
-void Bridge::onReply(QNetworkReply *reply, const Json &message, const QString &token, int attempt, int stepUps)
+void Bridge::onReply(QNetworkReply *reply, const Json &message, const QString &token, int attempt)
 {
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (status == 0) {
@@ -306,19 +342,36 @@ void Bridge::onReply(QNetworkReply *reply, const Json &message, const QString &t
         return;
     }
     if (status == 401 && attempt < 2) {
+        m_challenge = reply->rawHeader("WWW-Authenticate");
+        if (!m_authRequired) {
+            // The server looked open (initialize needed no token) but wants one now: the daemon learns
+            // its authorization from this challenge and signs in.
+            signIn({}, m_challenge, [this, message, attempt](bool ok, const QString &why) {
+                if (!ok) {
+                    fail(message, -32001, QStringLiteral("sign-in failed: %1").arg(why));
+                    return;
+                }
+                m_authRequired = true;
+                send(message, attempt + 1);
+            });
+            return;
+        }
         // The daemon refreshes (once, however many bridges ask) or signs in, then we retry once.
-        send(message, attempt + 1, token.isEmpty() ? std::string() : tokenHash(token), stepUps);
+        send(message, attempt + 1, token.isEmpty() ? std::string() : tokenHash(token));
         return;
     }
     if (status == 403) {
-        const QString scope = challengedScope(reply->rawHeader("WWW-Authenticate"));
-        if (!scope.isEmpty() && stepUps < kMaxStepUps) {
-            signIn(scope, [this, message, stepUps](bool ok, const QString &why) {
+        const QByteArray challenge = reply->rawHeader("WWW-Authenticate");
+        const QString scope = normalizedScope(challengedScope(challenge));
+        // A challenge already answered with a step-up will not be satisfied by another one.
+        if (!scope.isEmpty() && m_steppedUpFor.size() < kMaxStepUps && !m_steppedUpFor.contains(scope)) {
+            m_steppedUpFor.append(scope);
+            signIn(scope, challenge, [this, message](bool ok, const QString &why) {
                 if (!ok) {
                     fail(message, -32001, QStringLiteral("step-up sign-in failed: %1").arg(why));
                     return;
                 }
-                send(message, 0, {}, stepUps + 1);
+                send(message, 0);
             });
             return;
         }

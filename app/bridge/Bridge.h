@@ -15,8 +15,10 @@ namespace latchkey::bridge {
 
 // `latchkey connect URL`: newline-delimited JSON-RPC on stdio ↔ MCP Streamable HTTP at URL.
 // Tokens come from the daemon for every request and are never kept here; the daemon refreshes them
-// (one refresh however many bridges hit a 401) and signs in when needed. On 403 insufficient_scope the
-// grant is stepped up with the union of scopes, at most three times.
+// (one refresh however many bridges hit a 401) and signs in when needed; a 401 from a server that looked
+// open (it answered initialize without a token) makes the daemon discover its authorization from that
+// challenge. On 403 insufficient_scope the grant is stepped up with the union of scopes: once per
+// distinct challenge and at most three times per session, so a server that never accepts cannot loop us.
 class Bridge : public QObject
 {
     Q_OBJECT
@@ -41,11 +43,12 @@ private:
     using Json = ipc::Json;
     void resolve(std::function<void()> ready);
     void addServer(std::function<void()> ready);
-    void signIn(const QString &scope, std::function<void(bool ok, const QString &why)> done);
+    void signIn(const QString &scope, const QByteArray &challenge,
+                std::function<void(bool ok, const QString &why)> done);
     void onLine(const QByteArray &line);
-    void send(const Json &message, int attempt, const std::string &rejected = {}, int stepUps = 0);
-    void post(const Json &message, const QString &token, int attempt, int stepUps);
-    void onReply(QNetworkReply *reply, const Json &message, const QString &token, int attempt, int stepUps);
+    void send(const Json &message, int attempt, const std::string &rejected = {});
+    void post(const Json &message, const QString &token, int attempt);
+    void onReply(QNetworkReply *reply, const Json &message, const QString &token, int attempt);
     void deliver(const QByteArray &body);
     void fail(const Json &message, int code, const QString &text);
     void openStream();
@@ -69,7 +72,9 @@ private:
     int m_inFlight = 0;
     QByteArray m_sessionId;
     QByteArray m_protocolVersion;
-    QList<Json> m_waiting; // messages that arrived before the session was ready
+    QByteArray m_challenge;     // WWW-Authenticate of the last 401, for the sign-in it may lead to
+    QStringList m_steppedUpFor; // the insufficient_scope challenges already answered with a step-up
+    QList<Json> m_waiting;      // messages that arrived before the session was ready
     QList<std::function<void(bool, const QString &)>> m_signInWaiters;
 };
 
