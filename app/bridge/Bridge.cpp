@@ -17,7 +17,8 @@ namespace {
 
 constexpr int kMaxStepUps = 3;
 constexpr qint64 kMaxJsonBody = 16 * 1024 * 1024;
-constexpr qsizetype kMaxChallenge = 4096; // the daemon's cap on a string parameter
+constexpr qint64 kReadBuffer = 256 * 1024; // see limitReadBuffer()
+constexpr qsizetype kMaxChallenge = 4096;  // the daemon's cap on a string parameter
 
 // The same short hash the daemon's audit log uses, so a refused token can be named without sending it.
 std::string tokenHash(const QString &token)
@@ -72,6 +73,28 @@ QByteArray metaProtocolVersion(const ipc::Json &message)
     const auto version = meta->find("io.modelcontextprotocol/protocolVersion");
     return version != meta->end() && version->is_string() ? QByteArray::fromStdString(version->get<std::string>())
                                                           : QByteArray();
+}
+
+// The id of a request (a message with a method and an id): its answer must reach the client. Null for
+// notifications, answers the client sends, and batches.
+ipc::Json requestId(const ipc::Json &message)
+{
+    if (!message.is_object() || !message.contains("method")) {
+        return nullptr;
+    }
+    const auto id = message.find("id");
+    return id == message.end() ? ipc::Json(nullptr) : *id;
+}
+
+// Bounds what Qt's HTTP thread may hold of a reply we have not read: beyond it the download pauses
+// instead of piling up in memory while a server sends faster than we relay. Qt passes the limit on only
+// once the request has started, and a POST starts from the event loop: hence the queued call (the
+// request has not reached the server by then), and once more when the headers come, in case not.
+void limitReadBuffer(QNetworkReply *reply)
+{
+    QMetaObject::invokeMethod(
+        reply, [reply] { reply->setReadBufferSize(kReadBuffer); }, Qt::QueuedConnection);
+    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply] { reply->setReadBufferSize(kReadBuffer); });
 }
 
 bool askOnTerminal(const QString &question)
@@ -294,6 +317,16 @@ QNetworkRequest Bridge::request(const QString &token) const
     return request;
 }
 
+// What one POST brought back so far.
+struct Bridge::Exchange
+{
+    SseParser parser;
+    QByteArray body; // a JSON answer (or an error's body), collected up to the cap
+    bool streaming = false;
+    bool answered = false; // the answer to the request went to stdout
+    QString failure;       // why the reply was cut off
+};
+
 void Bridge::post(const Json &message, const QString &token, int attempt)
 {
     QNetworkRequest post = request(token);
@@ -301,39 +334,71 @@ void Bridge::post(const Json &message, const QString &token, int attempt)
         post.setRawHeader("MCP-Protocol-Version", version);
     }
     QNetworkReply *reply = m_http.post(post, compact(message));
-    auto parser = std::make_shared<SseParser>();
-    auto streaming = std::make_shared<bool>(false);
-    // Event-stream answers are relayed as they arrive; JSON answers once complete.
-    connect(reply, &QNetworkReply::readyRead, this, [this, reply, parser, streaming] {
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QByteArray type = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
-        if (status < 200 || status >= 300 || !type.startsWith("text/event-stream")) {
-            if (reply->bytesAvailable() > kMaxJsonBody) {
-                log(QStringLiteral("the server's answer is over %1 bytes; dropped").arg(kMaxJsonBody));
-                reply->abort();
+    limitReadBuffer(reply);
+    auto exchange = std::make_shared<Exchange>();
+    const Json id = requestId(message);
+    // Event-stream answers are relayed as they arrive; JSON answers once complete. Both are read as they
+    // come, so that what waits in memory stays bounded by the caps.
+    connect(reply, &QNetworkReply::readyRead, this, [this, reply, exchange, id] {
+        if (!exchange->streaming) {
+            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+            const QByteArray type = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+            if (status >= 200 && status < 300 && type.startsWith("text/event-stream")) {
+                exchange->streaming = true;
+                if (const QByteArray session = reply->rawHeader("Mcp-Session-Id"); !session.isEmpty()) {
+                    m_sessionId = session;
+                }
+            } else {
+                if (exchange->body.size() + reply->bytesAvailable() > kMaxJsonBody) {
+                    exchange->failure =
+                        QStringLiteral("the server's answer is over %1 bytes; dropped").arg(kMaxJsonBody);
+                    reply->abort();
+                    return;
+                }
+                exchange->body += reply->readAll();
+                return;
             }
-            return;
         }
-        *streaming = true;
-        for (const SseParser::Event &event : parser->feed(reply->readAll())) {
-            deliver(event.data);
+        for (const SseParser::Event &event : exchange->parser.feed(reply->readAll())) {
+            if (deliver(event.data, id) == Delivery::Answered) {
+                exchange->answered = true;
+            }
         }
-        if (parser->hasError()) {
-            log(parser->errorString());
+        if (exchange->parser.hasError()) {
+            exchange->failure = exchange->parser.errorString();
             reply->abort();
         }
     });
-    connect(reply, &QNetworkReply::finished, this, [this, reply, message, token, attempt, streaming] {
+    connect(reply, &QNetworkReply::finished, this, [this, reply, exchange, message, id, token, attempt] {
         reply->deleteLater();
-        if (*streaming) {
-            done(message);
+        if (exchange->streaming) {
+            if (exchange->answered) {
+                if (!exchange->failure.isEmpty()) {
+                    log(exchange->failure);
+                }
+                done(message);
+            } else if (!exchange->failure.isEmpty()) {
+                fail(message, -32000, exchange->failure);
+            } else if (!id.is_null()) {
+                fail(message, -32000,
+                     QStringLiteral("%1 ended its event stream without an answer to this request")
+                         .arg(m_options.url.toString()));
+            } else {
+                done(message);
+            }
             return;
         }
-        onReply(reply, message, token, attempt);
+        if (!exchange->failure.isEmpty()) {
+            fail(message, -32000, exchange->failure);
+            return;
+        }
+        exchange->body += reply->readAll();
+        onReply(reply, *exchange, message, token, attempt);
     });
 }
 
-void Bridge::onReply(QNetworkReply *reply, const Json &message, const QString &token, int attempt)
+void Bridge::onReply(QNetworkReply *reply, const Exchange &exchange, const Json &message, const QString &token,
+                     int attempt)
 {
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (status == 0) {
@@ -376,7 +441,6 @@ void Bridge::onReply(QNetworkReply *reply, const Json &message, const QString &t
             return;
         }
     }
-    const QByteArray body = reply->readAll();
     if (status < 200 || status >= 300) {
         fail(message, -32000,
              QStringLiteral("%1 answered HTTP %2%3")
@@ -388,20 +452,34 @@ void Bridge::onReply(QNetworkReply *reply, const Json &message, const QString &t
     if (const QByteArray session = reply->rawHeader("Mcp-Session-Id"); !session.isEmpty()) {
         m_sessionId = session;
     }
-    if (!body.isEmpty()) {
-        deliver(body);
+    const Json id = requestId(message);
+    const Delivery delivered = exchange.body.isEmpty() ? Delivery::Relayed : deliver(exchange.body, id);
+    if (!id.is_null() && delivered != Delivery::Answered) {
+        fail(message, -32000,
+             delivered == Delivery::NotJson
+                 ? QStringLiteral("%1 answered with something that is not JSON").arg(m_options.url.toString())
+                 : QStringLiteral("%1 answered HTTP %2 without an answer to this request")
+                       .arg(m_options.url.toString())
+                       .arg(status));
+        return;
     }
     done(message);
 }
 
-void Bridge::deliver(const QByteArray &body)
+Bridge::Delivery Bridge::deliver(const QByteArray &body, const Json &id)
 {
     const auto parsed = ipc::parseJson(body);
     if (!parsed) {
         log(QStringLiteral("the server sent something that is not JSON; dropped"));
-        return;
+        return Delivery::NotJson;
     }
-    const auto relay = [this](const Json &item) {
+    Delivery delivered = Delivery::Relayed;
+    const auto relay = [this, &id, &delivered](const Json &item) {
+        if (!id.is_null() && item.is_object() && (item.contains("result") || item.contains("error"))) {
+            if (const auto itemId = item.find("id"); itemId != item.end() && *itemId == id) {
+                delivered = Delivery::Answered;
+            }
+        }
         // Remember what initialize negotiated: later requests carry it (MCP-Protocol-Version).
         if (item.is_object() && item.contains("result") && item["result"].is_object() &&
             item["result"].contains("protocolVersion") && item["result"]["protocolVersion"].is_string()) {
@@ -416,6 +494,7 @@ void Bridge::deliver(const QByteArray &body)
     } else {
         relay(*parsed);
     }
+    return delivered;
 }
 
 void Bridge::fail(const Json &message, int code, const QString &text)
@@ -455,6 +534,7 @@ void Bridge::openStream()
         QNetworkRequest get = request(token);
         get.setRawHeader("Accept", "text/event-stream");
         QNetworkReply *reply = m_http.get(get);
+        limitReadBuffer(reply);
         auto parser = std::make_shared<SseParser>();
         connect(reply, &QNetworkReply::readyRead, this, [this, reply, parser] {
             if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200) {

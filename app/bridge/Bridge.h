@@ -48,8 +48,17 @@ private:
     void onLine(const QByteArray &line);
     void send(const Json &message, int attempt, const std::string &rejected = {});
     void post(const Json &message, const QString &token, int attempt);
-    void onReply(QNetworkReply *reply, const Json &message, const QString &token, int attempt);
-    void deliver(const QByteArray &body);
+    struct Exchange; // what one POST brought back so far
+    void onReply(QNetworkReply *reply, const Exchange &exchange, const Json &message, const QString &token,
+                 int attempt);
+    enum class Delivery
+    {
+        NotJson,
+        Relayed,
+        Answered // one of the messages was the answer to the request
+    };
+    // Relays the JSON-RPC message(s) in body to stdout.
+    Delivery deliver(const QByteArray &body, const Json &id = nullptr);
     void fail(const Json &message, int code, const QString &text);
     void openStream();
     void done(const Json &message);
