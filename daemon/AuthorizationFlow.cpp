@@ -4,6 +4,7 @@
 
 #include <QCryptographicHash>
 #include <QDateTime>
+#include <QNetworkAccessManager>
 #include <QOAuth2AuthorizationCodeFlow>
 
 #include <openssl/rand.h>
@@ -13,6 +14,35 @@ namespace latchkey {
 namespace {
 
 constexpr qsizetype kMaxShownError = 200;
+
+// Qt 6.4 puts a client secret only in the token request's form (client_secret_post). For
+// client_secret_basic the token request gets it in the Authorization header instead (RFC 6749 §2.3.1:
+// client_id and secret form-encoded, then Base64); nothing else sent through here carries it.
+class BasicAuthNetworkManager : public QNetworkAccessManager
+{
+public:
+    BasicAuthNetworkManager(QUrl tokenEndpoint, const QString &clientId, const QString &secret, QObject *parent)
+        : QNetworkAccessManager(parent), m_tokenEndpoint(std::move(tokenEndpoint)),
+          m_credentials("Basic " +
+                        (QUrl::toPercentEncoding(clientId) + ':' + QUrl::toPercentEncoding(secret)).toBase64())
+    {
+        setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    }
+
+protected:
+    QNetworkReply *createRequest(Operation op, const QNetworkRequest &original, QIODevice *outgoingData) override
+    {
+        QNetworkRequest request(original);
+        if (op == PostOperation && request.url() == m_tokenEndpoint) {
+            request.setRawHeader("Authorization", m_credentials);
+        }
+        return QNetworkAccessManager::createRequest(op, request, outgoingData);
+    }
+
+private:
+    QUrl m_tokenEndpoint;
+    QByteArray m_credentials;
+};
 
 // An AS-supplied string we may show: printable, single-line, capped.
 QString shown(const QVariant &value)
@@ -50,10 +80,16 @@ AuthorizationFlow::AuthorizationFlow(QNetworkAccessManager *network, Authorizati
       m_scope(std::move(scope)), m_browser(std::move(browser)), m_state(randomToken(32)), m_verifier(makeVerifier()),
       m_flow(new QOAuth2AuthorizationCodeFlow(network, this)), m_handler(makeHandler())
 {
+    const bool basic = !m_client.clientSecret.isEmpty() && m_client.authMethod == QStringLiteral("client_secret_basic");
+    const bool post = !m_client.clientSecret.isEmpty() && m_client.authMethod == QStringLiteral("client_secret_post");
+    if (basic) {
+        m_flow->setNetworkAccessManager(
+            new BasicAuthNetworkManager(m_as.tokenEndpoint, m_client.clientId, m_client.clientSecret, this));
+    }
     m_flow->setAuthorizationUrl(m_as.authorizationEndpoint);
     m_flow->setAccessTokenUrl(m_as.tokenEndpoint);
     m_flow->setClientIdentifier(m_client.clientId);
-    if (!m_client.clientSecret.isEmpty()) {
+    if (post) {
         m_flow->setClientIdentifierSharedKey(m_client.clientSecret);
     }
     if (!m_scope.isEmpty()) {
@@ -69,6 +105,9 @@ AuthorizationFlow::AuthorizationFlow(QNetworkAccessManager *network, Authorizati
             params->replace(QStringLiteral("code_challenge"), challengeFor(m_verifier));
             params->replace(QStringLiteral("code_challenge_method"), QStringLiteral("S256"));
             params->replace(QStringLiteral("resource"), m_resource);
+            if (params->value(QStringLiteral("scope")).toString().isEmpty()) {
+                params->remove(QStringLiteral("scope")); // no scope at all, rather than an empty one
+            }
             // OpenID Connect §11: offline_access is ignored unless consent is prompted for.
             if (m_scope.split(QLatin1Char(' ')).contains(QStringLiteral("offline_access"))) {
                 params->replace(QStringLiteral("prompt"), QStringLiteral("consent"));

@@ -30,6 +30,9 @@ public:
     {
         QString clientId;
         QString clientSecret; // empty for public clients
+        // Token endpoint authentication (RFC 7591 §2): "client_secret_basic" (the Authorization header),
+        // "client_secret_post" (in the form), anything else sends no secret.
+        QString authMethod = QStringLiteral("none");
     };
     // Opens the URL for the person; false with *error when it cannot.
     using BrowserHook = std::function<bool(const QUrl &url, QString *error)>;

@@ -55,6 +55,10 @@ ClientRegistration::Settings ClientRegistration::loadSettings(const QString &pat
                 const QString clientId = str(client, "client_id");
                 if (!issuer.isEmpty() && !clientId.isEmpty()) {
                     settings.preregistered.insert(issuer, clientId);
+                    // A secret never lives here: `latchkey client secret set ISSUER` puts it in the keychain.
+                    if (const QString method = str(client, "token_endpoint_auth_method"); !method.isEmpty()) {
+                        settings.authMethods.insert(issuer, method);
+                    }
                 }
             }
         }
@@ -68,6 +72,26 @@ ClientRegistration::Settings ClientRegistration::loadSettings(const QString &pat
 QString ClientRegistration::vaultKey(const QString &issuer)
 {
     return Vault::entryKey(QStringLiteral("client"), issuer, QStringLiteral("registration"));
+}
+
+QString ClientRegistration::secretVaultKey(const QString &issuer)
+{
+    return Vault::entryKey(QStringLiteral("client"), issuer, QStringLiteral("secret"));
+}
+
+QString ClientRegistration::authMethodFor(const AuthorizationServerMetadata &as, bool hasSecret)
+{
+    const QStringList &supported = as.tokenEndpointAuthMethods;
+    if (!hasSecret) {
+        return QStringLiteral("none");
+    }
+    if (supported.isEmpty() || supported.contains(QStringLiteral("client_secret_basic"))) {
+        return QStringLiteral("client_secret_basic");
+    }
+    if (supported.contains(QStringLiteral("client_secret_post"))) {
+        return QStringLiteral("client_secret_post");
+    }
+    return QStringLiteral("none");
 }
 
 QString ClientRegistration::plan(const AuthorizationServerMetadata &as) const
@@ -88,11 +112,24 @@ void ClientRegistration::ensure(const AuthorizationServerMetadata &as, Callback 
 {
     const QString method = plan(as);
     if (method == QStringLiteral("preregistered")) {
-        done(Client{method, m_settings.preregistered.value(as.issuer), {}}, {});
+        // A confidential pre-registered client has its secret in the keychain; a public one has none.
+        m_vault.read(secretVaultKey(as.issuer), [this, as, done](const SecretStore::Result &result) {
+            if (result.status == SecretStore::Status::Unavailable) {
+                done(std::nullopt, QStringLiteral("the keychain is unavailable: %1").arg(result.message));
+                return;
+            }
+            Client client{QStringLiteral("preregistered"), m_settings.preregistered.value(as.issuer), {}};
+            if (result.status == SecretStore::Status::Ok) {
+                client.clientSecret = QString::fromUtf8(result.value);
+            }
+            client.authMethod =
+                m_settings.authMethods.value(as.issuer, authMethodFor(as, !client.clientSecret.isEmpty()));
+            done(client, {});
+        });
         return;
     }
     if (method == QStringLiteral("cimd")) {
-        done(Client{method, m_settings.metadataDocumentUrl, {}}, {});
+        done(Client{method, m_settings.metadataDocumentUrl, {}, QStringLiteral("none")}, {});
         return;
     }
     if (method.isEmpty()) {
@@ -108,7 +145,12 @@ void ClientRegistration::ensure(const AuthorizationServerMetadata &as, Callback 
                 const json doc = json::parse(result.value.cbegin(), result.value.cend());
                 const QString clientId = str(doc, "client_id");
                 if (!clientId.isEmpty()) {
-                    done(Client{QStringLiteral("dcr"), clientId, str(doc, "client_secret")}, {});
+                    Client client{QStringLiteral("dcr"), clientId, str(doc, "client_secret")};
+                    client.authMethod = str(doc, "token_endpoint_auth_method");
+                    if (client.authMethod.isEmpty()) {
+                        client.authMethod = authMethodFor(as, !client.clientSecret.isEmpty());
+                    }
+                    done(client, {});
                     return;
                 }
             } catch (const std::exception &) {
@@ -123,12 +165,16 @@ void ClientRegistration::ensure(const AuthorizationServerMetadata &as, Callback 
 
 void ClientRegistration::registerDynamically(const AuthorizationServerMetadata &as, Callback done)
 {
-    // RFC 7591 with RFC 8252 loopback redirects: any port on 127.0.0.1 is ours at sign-in time.
+    // RFC 7591 with RFC 8252 loopback redirects: any port on 127.0.0.1 is ours at sign-in time. A public
+    // client, unless the AS takes only confidential ones; then what it lists.
+    const QStringList &supported = as.tokenEndpointAuthMethods;
+    const QString wanted = supported.isEmpty() || supported.contains(QStringLiteral("none")) ? QStringLiteral("none")
+                                                                                             : authMethodFor(as, true);
     const json request = {{"client_name", "Latchkey"},
                           {"redirect_uris", {"http://127.0.0.1/callback"}},
                           {"grant_types", {"authorization_code", "refresh_token"}},
                           {"response_types", {"code"}},
-                          {"token_endpoint_auth_method", "none"},
+                          {"token_endpoint_auth_method", wanted.toStdString()},
                           {"application_type", "native"}};
     m_http.post(
         as.registrationEndpoint, "application/json", QByteArray::fromStdString(request.dump()),
@@ -151,9 +197,15 @@ void ClientRegistration::registerDynamically(const AuthorizationServerMetadata &
                 done(std::nullopt, QStringLiteral("dynamic client registration returned no client_id"));
                 return;
             }
-            const Client client{QStringLiteral("dcr"), clientId, str(doc, "client_secret")};
+            Client client{QStringLiteral("dcr"), clientId, str(doc, "client_secret")};
+            // What the AS registered wins over what we asked for (RFC 7591 §3.2.1).
+            client.authMethod = str(doc, "token_endpoint_auth_method");
+            if (client.authMethod.isEmpty()) {
+                client.authMethod = authMethodFor(as, !client.clientSecret.isEmpty());
+            }
             const json stored = {{"client_id", clientId.toStdString()},
                                  {"client_secret", client.clientSecret.toStdString()},
+                                 {"token_endpoint_auth_method", client.authMethod.toStdString()},
                                  {"issuer", as.issuer.toStdString()}};
             m_vault.write(vaultKey(as.issuer), QByteArray::fromStdString(stored.dump()),
                           [done, client](const SecretStore::Result &result) {

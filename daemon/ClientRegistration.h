@@ -27,10 +27,14 @@ public:
         QString method; // "preregistered", "cimd" or "dcr"
         QString clientId;
         QString clientSecret;
+        // How the client authenticates at the token endpoint (RFC 7591 §2): "none",
+        // "client_secret_basic" or "client_secret_post".
+        QString authMethod = QStringLiteral("none");
     };
     struct Settings
     {
         QHash<QString, QString> preregistered; // issuer → client_id
+        QHash<QString, QString> authMethods;   // issuer → token_endpoint_auth_method, when oauth.json says
         QString metadataDocumentUrl;           // Latchkey's published client_id URL, if any
     };
     using Callback = std::function<void(const std::optional<Client> &client, const QString &error)>;
@@ -44,6 +48,12 @@ public:
     void drop(const QString &issuer, std::function<void()> done);
 
     static QString vaultKey(const QString &issuer);
+    // Where a pre-registered (confidential) client's secret for this issuer is kept: the keychain only.
+    static QString secretVaultKey(const QString &issuer);
+    // The token endpoint authentication a client with (or without) a secret uses at this AS: none without
+    // a secret; else client_secret_basic unless the AS lists only client_secret_post (RFC 8414 §2: an
+    // absent list means client_secret_basic).
+    static QString authMethodFor(const AuthorizationServerMetadata &as, bool hasSecret);
     // Settings from $XDG_CONFIG_HOME/latchkey/oauth.json (non-secret); empty when absent.
     static Settings loadSettings(const QString &path, QString *error);
     static QString defaultSettingsPath();

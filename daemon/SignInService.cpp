@@ -73,8 +73,9 @@ void SignInService::attempt(const QString &server, const oauth::ScopeSet &scopes
             QString ignored;
             m_registry.update(updated, &ignored);
         }
-        auto *flow = new AuthorizationFlow(m_http.manager(), as, {client->clientId, client->clientSecret},
-                                           current->remote.resource, scopes.toString(), m_browser, this);
+        auto *flow =
+            new AuthorizationFlow(m_http.manager(), as, {client->clientId, client->clientSecret, client->authMethod},
+                                  current->remote.resource, scopes.toString(), m_browser, this);
         m_flows.insert(server, flow);
         connect(flow, &AuthorizationFlow::authorizationUrlReady, this,
                 [this, server](const QUrl &url) { Q_EMIT progress(server, QStringLiteral("browser"), url); });
