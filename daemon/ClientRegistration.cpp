@@ -59,6 +59,12 @@ ClientRegistration::Settings ClientRegistration::loadSettings(const QString &pat
                     if (const QString method = str(client, "token_endpoint_auth_method"); !method.isEmpty()) {
                         settings.authMethods.insert(issuer, method);
                     }
+                    if (const QString grant = str(client, "grant_type"); !grant.isEmpty()) {
+                        settings.grantTypes.insert(issuer, grant);
+                    }
+                    if (const QString algorithm = str(client, "signing_algorithm"); !algorithm.isEmpty()) {
+                        settings.signingAlgorithms.insert(issuer, algorithm);
+                    }
                 }
             }
         }
@@ -77,6 +83,11 @@ QString ClientRegistration::vaultKey(const QString &issuer)
 QString ClientRegistration::secretVaultKey(const QString &issuer)
 {
     return Vault::entryKey(QStringLiteral("client"), issuer, QStringLiteral("secret"));
+}
+
+QString ClientRegistration::privateKeyVaultKey(const QString &issuer)
+{
+    return Vault::entryKey(QStringLiteral("client"), issuer, QStringLiteral("private_key"));
 }
 
 QString ClientRegistration::authMethodFor(const AuthorizationServerMetadata &as, bool hasSecret)
@@ -112,19 +123,30 @@ void ClientRegistration::ensure(const AuthorizationServerMetadata &as, Callback 
 {
     const QString method = plan(as);
     if (method == QStringLiteral("preregistered")) {
-        // A confidential pre-registered client has its secret in the keychain; a public one has none.
-        m_vault.read(secretVaultKey(as.issuer), [this, as, done](const SecretStore::Result &result) {
-            if (result.status == SecretStore::Status::Unavailable) {
-                done(std::nullopt, QStringLiteral("the keychain is unavailable: %1").arg(result.message));
-                return;
-            }
-            Client client{QStringLiteral("preregistered"), m_settings.preregistered.value(as.issuer), {}};
-            if (result.status == SecretStore::Status::Ok) {
-                client.clientSecret = QString::fromUtf8(result.value);
-            }
-            client.authMethod =
-                m_settings.authMethods.value(as.issuer, authMethodFor(as, !client.clientSecret.isEmpty()));
-            done(client, {});
+        // A confidential pre-registered client has its secret or private key in the keychain; a public
+        // one has neither.
+        m_vault.read(secretVaultKey(as.issuer), [this, as, done](const SecretStore::Result &secret) {
+            m_vault.read(privateKeyVaultKey(as.issuer), [this, as, done, secret](const SecretStore::Result &key) {
+                if (secret.status == SecretStore::Status::Unavailable ||
+                    key.status == SecretStore::Status::Unavailable) {
+                    done(std::nullopt, QStringLiteral("the keychain is unavailable: %1")
+                                           .arg(secret.message.isEmpty() ? key.message : secret.message));
+                    return;
+                }
+                Client client{QStringLiteral("preregistered"), m_settings.preregistered.value(as.issuer), {}};
+                if (secret.status == SecretStore::Status::Ok) {
+                    client.clientSecret = QString::fromUtf8(secret.value);
+                }
+                if (key.status == SecretStore::Status::Ok) {
+                    client.privateKey = key.value;
+                }
+                client.signingAlgorithm = m_settings.signingAlgorithms.value(as.issuer, QStringLiteral("ES256"));
+                client.grantType = m_settings.grantTypes.value(as.issuer, QStringLiteral("authorization_code"));
+                client.authMethod = m_settings.authMethods.value(
+                    as.issuer, !client.privateKey.isEmpty() ? QStringLiteral("private_key_jwt")
+                                                            : authMethodFor(as, !client.clientSecret.isEmpty()));
+                done(client, {});
+            });
         });
         return;
     }

@@ -28,14 +28,20 @@ public:
         QString clientId;
         QString clientSecret;
         // How the client authenticates at the token endpoint (RFC 7591 §2): "none",
-        // "client_secret_basic" or "client_secret_post".
+        // "client_secret_basic", "client_secret_post" or "private_key_jwt".
         QString authMethod = QStringLiteral("none");
+        // "authorization_code" (a person signs in) or "client_credentials" (a machine client).
+        QString grantType = QStringLiteral("authorization_code");
+        QByteArray privateKey = {};                         // PEM, for private_key_jwt; from the keychain
+        QString signingAlgorithm = QStringLiteral("ES256"); // or RS256
     };
     struct Settings
     {
-        QHash<QString, QString> preregistered; // issuer → client_id
-        QHash<QString, QString> authMethods;   // issuer → token_endpoint_auth_method, when oauth.json says
-        QString metadataDocumentUrl;           // Latchkey's published client_id URL, if any
+        QHash<QString, QString> preregistered;     // issuer → client_id
+        QHash<QString, QString> authMethods;       // issuer → token_endpoint_auth_method, when oauth.json says
+        QHash<QString, QString> grantTypes;        // issuer → "client_credentials" for machine clients
+        QHash<QString, QString> signingAlgorithms; // issuer → private_key_jwt algorithm (default ES256)
+        QString metadataDocumentUrl;               // Latchkey's published client_id URL, if any
     };
     using Callback = std::function<void(const std::optional<Client> &client, const QString &error)>;
 
@@ -50,6 +56,8 @@ public:
     static QString vaultKey(const QString &issuer);
     // Where a pre-registered (confidential) client's secret for this issuer is kept: the keychain only.
     static QString secretVaultKey(const QString &issuer);
+    // And its private key (PEM) for private_key_jwt.
+    static QString privateKeyVaultKey(const QString &issuer);
     // The token endpoint authentication a client with (or without) a secret uses at this AS: none without
     // a secret; else client_secret_basic unless the AS lists only client_secret_post (RFC 8414 §2: an
     // absent list means client_secret_basic).

@@ -1,6 +1,7 @@
 #include "SignInService.h"
 
 #include "AuditLog.h"
+#include "ClientCredentialsGrant.h"
 #include "ClientRegistration.h"
 #include "HttpFetcher.h"
 #include "Protocol.h"
@@ -73,6 +74,10 @@ void SignInService::attempt(const QString &server, const oauth::ScopeSet &scopes
             QString ignored;
             m_registry.update(updated, &ignored);
         }
+        if (client->grantType == QStringLiteral("client_credentials")) {
+            grantClientCredentials(server, as, *client, current->remote.resource, scopes, done);
+            return;
+        }
         auto *flow =
             new AuthorizationFlow(m_http.manager(), as, {client->clientId, client->clientSecret, client->authMethod},
                                   current->remote.resource, scopes.toString(), m_browser, this);
@@ -120,6 +125,45 @@ void SignInService::attempt(const QString &server, const oauth::ScopeSet &scopes
                 });
         flow->start(m_timeoutMs);
     });
+}
+
+} // namespace latchkey
+
+namespace latchkey {
+
+void SignInService::grantClientCredentials(const QString &server, const AuthorizationServerMetadata &as,
+                                           const ClientRegistration::Client &client, const QString &resource,
+                                           const oauth::ScopeSet &scopes, const Callback &done)
+{
+    Q_EMIT progress(server, QStringLiteral("token"), {});
+    ClientCredentialsGrant::request(
+        m_http, as, client, resource, scopes.toString(),
+        [this, server, issuer = as.issuer, clientId = client.clientId, resource, scopes,
+         done](const std::optional<TokenSet> &tokens, const QString &failure, const QString &) {
+            m_flows.remove(server);
+            if (!tokens) {
+                m_audit.record("login.failed", {{"server", server.toStdString()}, {"reason", failure.toStdString()}});
+                done(QString::fromLatin1(error::LoginFailed), failure);
+                return;
+            }
+            TokenSet granted = *tokens;
+            granted.issuer = issuer;
+            granted.clientId = clientId;
+            granted.resource = resource;
+            if (granted.scope.isEmpty()) {
+                granted.scope = scopes.toString();
+            }
+            m_tokens.store(server, granted, [this, server, done, scope = granted.scope](const QString &stored) {
+                if (!stored.isEmpty()) {
+                    done(QString::fromLatin1(error::KeychainUnavailable), stored);
+                    return;
+                }
+                m_audit.record("login.succeeded", {{"server", server.toStdString()},
+                                                   {"scope", scope.toStdString()},
+                                                   {"grant", "client_credentials"}});
+                done({}, {});
+            });
+        });
 }
 
 } // namespace latchkey

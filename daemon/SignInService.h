@@ -1,6 +1,7 @@
 #pragma once
 
 #include "AuthorizationFlow.h"
+#include "ClientRegistration.h"
 #include "ScopeSet.h"
 
 #include <QHash>
@@ -12,7 +13,6 @@
 namespace latchkey {
 
 class AuditLog;
-class ClientRegistration;
 class HttpFetcher;
 class ServerRegistry;
 class TokenManager;
@@ -41,6 +41,10 @@ Q_SIGNALS:
 
 private:
     void attempt(const QString &server, const oauth::ScopeSet &scopes, bool retried, Callback done);
+    // A machine client (pre-registered for client_credentials): no browser, one token request.
+    void grantClientCredentials(const QString &server, const AuthorizationServerMetadata &as,
+                                const ClientRegistration::Client &client, const QString &resource,
+                                const oauth::ScopeSet &scopes, const Callback &done);
 
     HttpFetcher &m_http;
     ServerRegistry &m_registry;
