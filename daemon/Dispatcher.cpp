@@ -1,8 +1,10 @@
 #include "Dispatcher.h"
 
 #include "AuditLog.h"
+#include "ClientAssertion.h"
 #include "ClientRegistration.h"
 #include "Discovery.h"
+#include "EndpointPolicy.h"
 #include "Logging.h"
 #include "Names.h"
 #include "ResourceUri.h"
@@ -95,6 +97,8 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
         secretSet(request, peer, std::move(reply));
     } else if (m == "secret.remove") {
         secretRemove(request, peer, std::move(reply));
+    } else if (m == "client.credential.set" || m == "client.credential.remove") {
+        clientCredential(request, peer, m == "client.credential.set", std::move(reply));
     } else if (m == "audit.list") {
         auditList(request, std::move(reply));
     } else if (m == "token.get") {
@@ -778,6 +782,79 @@ void Dispatcher::serverResolve(const Request &request, Reply reply)
     }
     reply(Response::failure(request.id, error::NotFound,
                             "no configured server has the resource " + wanted.toString().toStdString()));
+}
+
+} // namespace latchkey
+
+namespace latchkey {
+
+void Dispatcher::clientCredential(const Request &request, const ipc::PeerCredentials &peer, bool store, Reply reply)
+{
+    // A pre-registered client's secret or private key, per authorization server issuer: into the keychain
+    // only (oauth.json names the client, never its credential).
+    const auto issuer = stringParam(request, "issuer", reply);
+    const auto kind = issuer ? stringParam(request, "kind", reply) : std::nullopt;
+    if (!kind) {
+        return;
+    }
+    if (const QString why = oauth::EndpointPolicy::checkEndpoint(*issuer); !why.isEmpty()) {
+        reply(Response::failure(request.id, error::InvalidParams, "issuer refused: " + why.toStdString()));
+        return;
+    }
+    QString entry;
+    if (*kind == QStringLiteral("secret")) {
+        entry = ClientRegistration::secretVaultKey(*issuer);
+    } else if (*kind == QStringLiteral("private_key")) {
+        entry = ClientRegistration::privateKeyVaultKey(*issuer);
+    } else {
+        reply(Response::failure(request.id, error::InvalidParams, "\"kind\" must be \"secret\" or \"private_key\""));
+        return;
+    }
+    Json audit = peerJson(peer);
+    audit["issuer"] = issuer->toStdString();
+    audit["kind"] = kind->toStdString();
+    if (!store) {
+        m_vault.remove(entry, [this, id = request.id, audit, reply](const SecretStore::Result &result) {
+            if (result.status != SecretStore::Status::Ok && result.status != SecretStore::Status::NotFound) {
+                reply(storeFailure(id, result));
+                return;
+            }
+            m_audit.record("client.credential_removed", audit);
+            reply(Response::success(id, Json::object()));
+        });
+        return;
+    }
+    const auto it = request.params.find("value");
+    if (it == request.params.end() || !it->is_string()) {
+        reply(Response::failure(request.id, error::InvalidParams, "\"value\" must be a string"));
+        return;
+    }
+    const auto &text = it->get_ref<const std::string &>();
+    const QByteArray value(text.data(), static_cast<qsizetype>(text.size()));
+    QString why;
+    if (*kind == QStringLiteral("secret")) {
+        why = Names::checkSecretValue(value);
+    } else if (value.size() > 65536) {
+        why = QStringLiteral("the private key is longer than 65536 bytes");
+    } else if (ClientAssertion::checkPrivateKey(value, QStringLiteral("ES256")).isEmpty() ||
+               ClientAssertion::checkPrivateKey(value, QStringLiteral("RS256")).isEmpty()) {
+        why.clear();
+    } else {
+        why = QStringLiteral(
+            "the private key must be an unencrypted PEM EC P-256 (ES256) or RSA >= 2048 bit (RS256) key");
+    }
+    if (!why.isEmpty()) {
+        reply(Response::failure(request.id, error::InvalidParams, why.toStdString()));
+        return;
+    }
+    m_vault.write(entry, value, [this, id = request.id, audit, reply](const SecretStore::Result &result) {
+        if (result.status != SecretStore::Status::Ok) {
+            reply(storeFailure(id, result));
+            return;
+        }
+        m_audit.record("client.credential_stored", audit);
+        reply(Response::success(id, {{"issuer", audit["issuer"]}, {"kind", audit["kind"]}}));
+    });
 }
 
 } // namespace latchkey

@@ -47,6 +47,7 @@ private:
     void serverEnv(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void secretSet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void secretRemove(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void clientCredential(const ipc::Request &request, const ipc::PeerCredentials &peer, bool store, Reply reply);
     void auditList(const ipc::Request &request, Reply reply);
     void serverAddRemote(const ipc::Request &request, const struct ServerRecord &record,
                          const ipc::PeerCredentials &peer, Reply reply);

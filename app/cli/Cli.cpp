@@ -59,6 +59,9 @@ const char *kUsage = R"(usage: latchkey [--socket PATH] COMMAND [ARGS]
   remove NAME                              forget a server (its secrets stay until `secret rm`)
   secret set NAME KEY                      store a secret for server NAME (read from stdin or a prompt)
   secret rm NAME KEY                       delete it from the keychain
+  client secret set|rm ISSUER              a pre-registered OAuth client's secret for that authorization
+                                           server (stdin or a prompt; oauth.json names the client)
+  client key set|rm ISSUER                 its private key for private_key_jwt (PEM on stdin)
   run NAME [-- COMMAND [ARGS...]]          run the server (or COMMAND) with its environment injected
   audit [--json] [--since TIME]            what was handed out or refused, and when
 
@@ -130,6 +133,9 @@ int Cli::run()
     }
     if (command == QStringLiteral("secret")) {
         return secret(args);
+    }
+    if (command == QStringLiteral("client")) {
+        return client(args);
     }
     if (command == QStringLiteral("run")) {
         return runServer(args);
@@ -392,6 +398,39 @@ int Cli::secret(QStringList args)
         return rc;
     }
     out(QStringLiteral("stored secret %1 of %2 in the keychain\n").arg(args[2], args[1]));
+    return Ok;
+}
+
+int Cli::client(QStringList args)
+{
+    if (args.size() != 3 || (args[0] != QStringLiteral("secret") && args[0] != QStringLiteral("key")) ||
+        (args[1] != QStringLiteral("set") && args[1] != QStringLiteral("rm"))) {
+        return usage(QStringLiteral("client secret|key set|rm ISSUER (the value is never an argument)"));
+    }
+    const bool key = args[0] == QStringLiteral("key");
+    const QString what = key ? QStringLiteral("private key") : QStringLiteral("client secret");
+    Json params = {{"issuer", args[2].toStdString()}, {"kind", key ? "private_key" : "secret"}};
+    int rc = Ok;
+    if (args[1] == QStringLiteral("rm")) {
+        if (!call("client.credential.remove", std::move(params), &rc)) {
+            return rc;
+        }
+        out(QStringLiteral("removed the %1 for %2\n").arg(what, args[2]));
+        return Ok;
+    }
+    QString why;
+    auto value = SecretInput::read(QStringLiteral("Client secret for %1: ").arg(args[2]), &why);
+    if (!value) {
+        err(key ? QStringLiteral("pipe the PEM private key to stdin") : why);
+        return Failed;
+    }
+    params["value"] = value->toStdString();
+    value->fill('\0');
+    const auto result = call("client.credential.set", std::move(params), &rc);
+    if (!result) {
+        return rc;
+    }
+    out(QStringLiteral("stored the %1 for %2 in the keychain\n").arg(what, args[2]));
     return Ok;
 }
 

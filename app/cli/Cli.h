@@ -30,6 +30,7 @@ private:
     int add(QStringList args);
     int remove(QStringList args);
     int secret(QStringList args);
+    int client(QStringList args);
     int runServer(QStringList args);
     int audit(QStringList args);
     int addRemote(const QString &url, QStringList args);
