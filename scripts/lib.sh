@@ -30,8 +30,9 @@ BUILD_PACKAGES=(cmake make g++ pkg-config git ca-certificates
 # What running it needs (the Secret Service on Linux).
 RUNTIME_PACKAGES=(libsecret-1-0 gnome-keyring libsecret-tools dbus-daemon)
 # What the tests need on top: setpriv for the foreign-uid test, clang's libFuzzer, Xvfb and a tray
-# host for screenshots, chromium for the real login pages, Node for the test servers.
-TEST_PACKAGES=(util-linux clang libclang-rt-14-dev clang-format xvfb xauth imagemagick trayer chromium nodejs)
+# host for screenshots, chromium for the real login pages, Node for the test servers, curl for the
+# conformance runs' browser.
+TEST_PACKAGES=(util-linux clang libclang-rt-14-dev clang-format xvfb xauth imagemagick trayer chromium nodejs curl)
 
 # build DIR [cmake args...]: configures once, then builds incrementally.
 build() {
