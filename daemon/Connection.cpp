@@ -252,12 +252,19 @@ void Connection::handleFrames()
             continue;
         }
         ++m_inFlight;
-        m_dispatcher.handle(request, m_peer, [self = QPointer<Connection>(this)](ipc::Response response) {
-            if (self) {
-                --self->m_inFlight;
-                self->send(response);
-            }
-        });
+        m_dispatcher.handle(
+            request, m_peer,
+            [self = QPointer<Connection>(this)](ipc::Response response) {
+                if (self) {
+                    --self->m_inFlight;
+                    self->send(response);
+                }
+            },
+            [self = QPointer<Connection>(this)](const ipc::Event &event) {
+                if (self) {
+                    self->sendEvent(event);
+                }
+            });
     }
     if (m_codec.hasError() && !m_closing) {
         qCInfo(lcIpc) << "closing connection of pid" << m_peer.pid << ":" << m_codec.errorString();

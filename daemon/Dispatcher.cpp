@@ -80,7 +80,7 @@ Dispatcher::Dispatcher(ServerRegistry &registry, Vault &vault, AuditLog &audit, 
     : QObject(parent), m_registry(registry), m_vault(vault), m_audit(audit)
 {}
 
-void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer, Reply reply)
+void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer, Reply reply, Notify notify)
 {
     const std::string &m = request.method;
     if (m == "server.env") {
@@ -108,7 +108,7 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
     } else if (m == "server.discover") {
         serverDiscover(request, std::move(reply));
     } else if (m == "server.login") {
-        serverLogin(request, peer, std::move(reply));
+        serverLogin(request, peer, std::move(reply), std::move(notify));
     } else if (m == "server.login.cancel") {
         serverLoginCancel(request, std::move(reply));
     } else if (m == "server.logout") {
@@ -563,7 +563,7 @@ void Dispatcher::serverAddRemote(const Request &request, const ServerRecord &rec
     });
 }
 
-void Dispatcher::serverLogin(const Request &request, const ipc::PeerCredentials &peer, Reply reply)
+void Dispatcher::serverLogin(const Request &request, const ipc::PeerCredentials &peer, Reply reply, Notify notify)
 {
     const auto name = nameParam(request, "name", &Names::checkServerName, reply);
     if (!name || !requireOAuth(request, reply)) {
@@ -587,11 +587,25 @@ void Dispatcher::serverLogin(const Request &request, const ipc::PeerCredentials 
         }
         challenge.append(value->toUtf8());
     }
-    const auto signIn = [this, id = request.id, name = *name, extra, peer, reply] {
+    const auto signIn = [this, id = request.id, name = *name, extra, peer, reply, notify] {
         Json audit = peerJson(peer);
         audit["server"] = name.toStdString();
         m_audit.record("login.started", audit);
-        m_signIn->signIn(name, extra, [this, id, name, reply](const QString &code, const QString &message) {
+        // The authorization URL goes to the one who asked, never to every subscriber.
+        auto link = std::make_shared<QMetaObject::Connection>();
+        if (notify) {
+            *link = connect(m_signIn, &SignInService::progress, this,
+                            [notify, name](const QString &server, const QString &stage, const QUrl &url) {
+                                if (server == name && !url.isEmpty()) {
+                                    notify({"login.progress",
+                                            {{"name", name.toStdString()},
+                                             {"stage", stage.toStdString()},
+                                             {"url", url.toString(QUrl::FullyEncoded).toStdString()}}});
+                                }
+                            });
+        }
+        m_signIn->signIn(name, extra, [this, id, name, reply, link](const QString &code, const QString &message) {
+            QObject::disconnect(*link);
             if (!code.isEmpty()) {
                 reply(Response::failure(id, code.toStdString(), message.toStdString()));
                 return;

@@ -30,7 +30,10 @@ public:
 
     Dispatcher(ServerRegistry &registry, Vault &vault, AuditLog &audit, QObject *parent = nullptr);
 
-    void handle(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    // Events meant for the requesting connection alone (e.g. the sign-in URL, which carries `state`).
+    using Notify = std::function<void(const ipc::Event &)>;
+
+    void handle(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, Notify notify = {});
     // The OAuth engine; without it remote servers are refused.
     void setOAuth(Discovery *discovery, ClientRegistration *registration, SignInService *signIn, TokenManager *tokens);
 
@@ -53,7 +56,7 @@ private:
                          const ipc::PeerCredentials &peer, Reply reply);
     void serverDiscover(const ipc::Request &request, Reply reply);
     void serverResolve(const ipc::Request &request, Reply reply);
-    void serverLogin(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void serverLogin(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, Notify notify);
     void adoptDiscovery(const QString &name, const DiscoveryResult &result);
     void serverLoginCancel(const ipc::Request &request, Reply reply);
     void serverLogout(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);

@@ -587,14 +587,11 @@ int Cli::login(QStringList args)
     }
     const QString name = args.front();
     int rc = Ok;
-    if (!call("events.subscribe", Json::object(), &rc)) {
-        return rc;
-    }
     // The sign-in takes as long as the person needs in the browser; the daemon times it out itself.
     const auto result =
         call("server.login", {{"name", name.toStdString()}}, &rc, 6 * 60 * 1000, [name](const ipc::Event &event) {
             if (event.name != "login.progress" || str(event.data, "name") != name ||
-                str(event.data, "stage") != QStringLiteral("browser")) {
+                str(event.data, "stage") != QStringLiteral("browser") || str(event.data, "url").isEmpty()) {
                 return;
             }
             err(QStringLiteral("opening the browser to sign in to %1; if it does not open, visit:\n  %2")
