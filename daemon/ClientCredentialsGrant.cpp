@@ -1,17 +1,11 @@
 #include "ClientCredentialsGrant.h"
 
-#include "ClientAssertion.h"
+#include "ClientAuthentication.h"
 #include "HttpFetcher.h"
 
 #include <QDateTime>
-#include <QUrl>
 
 namespace latchkey {
-
-QByteArray ClientCredentialsGrant::basicAuthorization(const QString &clientId, const QString &secret)
-{
-    return "Basic " + (QUrl::toPercentEncoding(clientId) + ':' + QUrl::toPercentEncoding(secret)).toBase64();
-}
 
 void ClientCredentialsGrant::request(HttpFetcher &http, const AuthorizationServerMetadata &as,
                                      const ClientRegistration::Client &client, const QString &resource,
@@ -24,31 +18,16 @@ void ClientCredentialsGrant::request(HttpFetcher &http, const AuthorizationServe
         form.append({QStringLiteral("scope"), scope});
     }
     HttpFetcher::Headers headers = {{"Accept", "application/json"}};
-    const QString &method = client.authMethod;
-    if (method == QStringLiteral("private_key_jwt")) {
-        QString why;
-        // The audience is the AS's issuer identifier (RFC 7523 §3, as updated for mix-up resistance).
-        const auto assertion =
-            ClientAssertion::make(client.privateKey, client.signingAlgorithm, client.clientId, as.issuer, now, &why);
-        if (!assertion) {
-            done(std::nullopt, QStringLiteral("cannot authenticate to %1: %2").arg(as.issuer, why), {});
-            return;
-        }
-        form.append({QStringLiteral("client_id"), client.clientId});
-        form.append({QStringLiteral("client_assertion_type"),
-                     QStringLiteral("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")});
-        form.append({QStringLiteral("client_assertion"), QString::fromLatin1(*assertion)});
-    } else if (method == QStringLiteral("client_secret_basic") && !client.clientSecret.isEmpty()) {
-        headers.append({"Authorization", basicAuthorization(client.clientId, client.clientSecret)});
-    } else if (method == QStringLiteral("client_secret_post") && !client.clientSecret.isEmpty()) {
-        form.append({QStringLiteral("client_id"), client.clientId});
-        form.append({QStringLiteral("client_secret"), client.clientSecret});
-    } else {
+    if (client.authMethod == QStringLiteral("none")) {
         done(std::nullopt,
              QStringLiteral("the client credentials grant needs a client secret or private key for %1 in the "
                             "keychain (latchkey client secret|key set %1)")
                  .arg(as.issuer),
              {});
+        return;
+    }
+    if (const QString why = ClientAuthentication::apply(as, client, &form, &headers); !why.isEmpty()) {
+        done(std::nullopt, QStringLiteral("cannot authenticate to %1: %2").arg(as.issuer, why), {});
         return;
     }
     http.postForm(as.tokenEndpoint, form, headers, [done, as, now](const HttpResponse &response) {

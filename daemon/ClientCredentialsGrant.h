@@ -25,8 +25,6 @@ public:
     static void request(HttpFetcher &http, const AuthorizationServerMetadata &as,
                         const ClientRegistration::Client &client, const QString &resource, const QString &scope,
                         Callback done);
-    // RFC 6749 §2.3.1: client_id and secret form-encoded, joined by a colon, Base64.
-    static QByteArray basicAuthorization(const QString &clientId, const QString &secret);
 };
 
 } // namespace latchkey

@@ -121,6 +121,16 @@ QString ClientRegistration::plan(const AuthorizationServerMetadata &as) const
 
 void ClientRegistration::ensure(const AuthorizationServerMetadata &as, Callback done)
 {
+    lookup(as, true, std::move(done));
+}
+
+void ClientRegistration::known(const AuthorizationServerMetadata &as, Callback done)
+{
+    lookup(as, false, std::move(done));
+}
+
+void ClientRegistration::lookup(const AuthorizationServerMetadata &as, bool registerIfMissing, Callback done)
+{
     const QString method = plan(as);
     if (method == QStringLiteral("preregistered")) {
         // A confidential pre-registered client has its secret or private key in the keychain; a public
@@ -161,7 +171,7 @@ void ClientRegistration::ensure(const AuthorizationServerMetadata &as, Callback 
                                .arg(as.issuer, defaultSettingsPath()));
         return;
     }
-    m_vault.read(vaultKey(as.issuer), [this, as, done](const SecretStore::Result &result) {
+    m_vault.read(vaultKey(as.issuer), [this, as, registerIfMissing, done](const SecretStore::Result &result) {
         if (result.status == SecretStore::Status::Ok) {
             try {
                 const json doc = json::parse(result.value.cbegin(), result.value.cend());
@@ -179,6 +189,10 @@ void ClientRegistration::ensure(const AuthorizationServerMetadata &as, Callback 
             }
         } else if (result.status == SecretStore::Status::Unavailable) {
             done(std::nullopt, QStringLiteral("the keychain is unavailable: %1").arg(result.message));
+            return;
+        }
+        if (!registerIfMissing) {
+            done(std::nullopt, {});
             return;
         }
         registerDynamically(as, done);

@@ -50,6 +50,8 @@ public:
     // What ensure() would use, for showing before any sign-in.
     QString plan(const AuthorizationServerMetadata &as) const;
     void ensure(const AuthorizationServerMetadata &as, Callback done);
+    // The client ensure() would use, without registering anything: nullopt when there is none yet.
+    void known(const AuthorizationServerMetadata &as, Callback done);
     // Forget a registration the AS no longer knows; the next ensure() registers again.
     void drop(const QString &issuer, std::function<void()> done);
 
@@ -67,6 +69,7 @@ public:
     static QString defaultSettingsPath();
 
 private:
+    void lookup(const AuthorizationServerMetadata &as, bool registerIfMissing, Callback done);
     void registerDynamically(const AuthorizationServerMetadata &as, Callback done);
 
     HttpFetcher &m_http;

@@ -1,6 +1,8 @@
 #include "TokenManager.h"
 
 #include "AuditLog.h"
+#include "ClientAuthentication.h"
+#include "ClientRegistration.h"
 #include "HttpFetcher.h"
 #include "Logging.h"
 #include "Protocol.h"
@@ -181,8 +183,8 @@ void TokenManager::refresh(const QString &server)
                                                      {QStringLiteral("resource"), remote.resource}};
         ++m_refreshRequests;
         const TokenSet previous = *tokens;
-        m_http.postForm(
-            remote.authorizationServer->tokenEndpoint, form, {{"Accept", "application/json"}},
+        postAuthenticated(
+            remote, remote.authorizationServer->tokenEndpoint, form, {{"Accept", "application/json"}},
             [this, server, previous](const HttpResponse &response) {
                 const auto audit = [this, server](const char *event, const QString &detail) {
                     m_audit.record(event, {{"server", server.toStdString()}, {"detail", detail.toStdString()}});
@@ -262,6 +264,30 @@ void TokenManager::refresh(const QString &server)
                                   finishRefresh(server, {rotated.accessToken, {}, {}, rotated.expiresAt});
                               });
             });
+    });
+}
+
+void TokenManager::postAuthenticated(const RemoteServer &remote, const QUrl &url, QList<QPair<QString, QString>> form,
+                                     HttpFetcher::Headers headers, HttpFetcher::Callback done)
+{
+    if (!m_registration || !remote.authorizationServer) {
+        m_http.postForm(url, form, headers, std::move(done));
+        return;
+    }
+    const AuthorizationServerMetadata as = *remote.authorizationServer;
+    m_registration->known(as, [this, as, clientId = remote.clientId, url, form, headers,
+                               done](const std::optional<ClientRegistration::Client> &client, const QString &) {
+        auto authenticated = form;
+        auto authHeaders = headers;
+        if (client && client->clientId == clientId) {
+            authenticated.removeIf(
+                [](const QPair<QString, QString> &field) { return field.first == QStringLiteral("client_id"); });
+            if (!ClientAuthentication::apply(as, *client, &authenticated, &authHeaders).isEmpty()) {
+                authenticated = form; // cannot authenticate (e.g. the key is gone): the AS will say so
+                authHeaders = headers;
+            }
+        }
+        m_http.postForm(url, authenticated, authHeaders, done);
     });
 }
 
@@ -355,22 +381,22 @@ void TokenManager::signOut(const QString &server, std::function<void(const QStri
         // RFC 7009: the refresh token first (revoking it usually ends the whole grant), then the access token.
         const QUrl endpoint = record->remote.authorizationServer->revocationEndpoint;
         const QString clientId = record->remote.clientId;
-        const auto revoke = [this, endpoint, clientId](const QString &token, const QString &hint,
-                                                       std::function<void(const QString &)> next) {
+        const auto revoke = [this, endpoint, clientId, remote = record->remote](
+                                const QString &token, const QString &hint, std::function<void(const QString &)> next) {
             if (token.isEmpty()) {
                 next({});
                 return;
             }
-            m_http.postForm(endpoint,
-                            {{QStringLiteral("token"), token},
-                             {QStringLiteral("token_type_hint"), hint},
-                             {QStringLiteral("client_id"), clientId}},
-                            {}, [next](const HttpResponse &response) {
-                                next(response.ok() ? QString()
-                                     : response.error.isEmpty()
-                                         ? TokenError::fromResponse(response.status, response.body).toString()
-                                         : response.error);
-                            });
+            postAuthenticated(remote, endpoint,
+                              {{QStringLiteral("token"), token},
+                               {QStringLiteral("token_type_hint"), hint},
+                               {QStringLiteral("client_id"), clientId}},
+                              {}, [next](const HttpResponse &response) {
+                                  next(response.ok() ? QString()
+                                       : response.error.isEmpty()
+                                           ? TokenError::fromResponse(response.status, response.body).toString()
+                                           : response.error);
+                              });
         };
         const TokenSet set = *tokens;
         revoke(set.refreshToken, QStringLiteral("refresh_token"), [revoke, set, forget](const QString &first) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "HttpFetcher.h"
 #include "TokenSet.h"
 
 #include <QHash>
@@ -13,6 +14,8 @@
 namespace latchkey {
 
 class AuditLog;
+class ClientRegistration;
+struct RemoteServer;
 class HttpFetcher;
 class ServerRegistry;
 class Vault;
@@ -56,6 +59,9 @@ public:
     void scheduleAll();
 
     int refreshRequestCount() const { return m_refreshRequests; }
+    // Where a confidential client's credentials come from, so that refresh and revocation authenticate
+    // the way the client is registered. Without it, they send client_id alone (public clients).
+    void setClientRegistration(ClientRegistration *registration) { m_registration = registration; }
 
 Q_SIGNALS:
     void grantChanged(const QString &server);
@@ -67,6 +73,9 @@ private:
     void refresh(const QString &server);
     void finishRefresh(const QString &server, const Answer &answer);
     void markDead(const QString &server, const QString &reason);
+    // postForm, with the client's authentication in place of a plain client_id when it has credentials.
+    void postAuthenticated(const RemoteServer &remote, const QUrl &url, QList<QPair<QString, QString>> form,
+                           HttpFetcher::Headers headers, HttpFetcher::Callback done);
     void schedule(const QString &server, const TokenSet &tokens);
     void scheduleRetry(const QString &server);
     void setGrantState(const QString &server, int state, const QString &reason);
@@ -74,6 +83,7 @@ private:
     Vault &m_vault;
     ServerRegistry &m_registry;
     HttpFetcher &m_http;
+    ClientRegistration *m_registration = nullptr;
     AuditLog &m_audit;
     QHash<QString, std::shared_ptr<Grant>> m_grants;
     int m_refreshRequests = 0;
