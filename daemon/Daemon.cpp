@@ -52,13 +52,13 @@ Daemon::Daemon(Options options, std::unique_ptr<SecretStore> store, QObject *par
     connect(m_dispatcher.get(), &Dispatcher::serverChanged, this, [this](const nlohmann::json &data) {
         m_server->broadcast({"server.changed", data});
     });
-    connect(m_signIn.get(), &SignInService::progress, this,
-            [this](const QString &server, const QString &stage, const QUrl &url) {
-                m_server->broadcast({"login.progress",
-                                     {{"name", server.toStdString()},
-                                      {"stage", stage.toStdString()},
-                                      {"url", url.toString(QUrl::FullyEncoded).toStdString()}}});
-            });
+    connect(
+        m_signIn.get(), &SignInService::progress, this,
+        [this](const QString &server, const QString &stage, const QUrl &url) {
+            // Subscribers learn that a sign-in is under way, not its URL (see Dispatcher::serverLogin).
+            Q_UNUSED(url);
+            m_server->broadcast({"login.progress", {{"name", server.toStdString()}, {"stage", stage.toStdString()}}});
+        });
     connect(m_tokens.get(), &TokenManager::grantChanged, this, [this](const QString &server) {
         m_server->broadcast({"server.changed", {{"name", server.toStdString()}, {"change", "grant"}}});
     });
