@@ -48,6 +48,14 @@ qint64 integer(const json &doc, const char *key)
     return 0;
 }
 
+// Text from the AS that a person will read, in a terminal too: no control characters (escape
+// sequences, bells, NULs); whitespace only where allowed.
+QString printable(QString text, bool collapseWhitespace)
+{
+    text.removeIf([collapseWhitespace](QChar c) { return !c.isPrint() && !(collapseWhitespace && c.isSpace()); });
+    return collapseWhitespace ? text.simplified() : text;
+}
+
 std::optional<json> object(const QByteArray &body)
 {
     try {
@@ -157,8 +165,8 @@ TokenError TokenError::fromResponse(int httpStatus, const QByteArray &body)
     TokenError error;
     error.httpStatus = httpStatus;
     if (const auto doc = object(body)) {
-        error.code = str(*doc, "error").left(64);
-        error.description = str(*doc, "error_description").simplified().left(kMaxDescription);
+        error.code = printable(str(*doc, "error"), false).left(64);
+        error.description = printable(str(*doc, "error_description"), true).left(kMaxDescription);
     }
     return error;
 }

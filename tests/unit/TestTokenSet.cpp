@@ -57,6 +57,7 @@ private Q_SLOTS:
     void errorBody_data();
     void errorBody();
     void errorDescriptionCapped();
+    void errorTextIsPrintable();
     void isFatal_data();
     void isFatal();
 
@@ -307,6 +308,23 @@ void TestTokenSet::errorDescriptionCapped()
     QCOMPARE(error.code.size(), 64);
     QCOMPARE(error.description.size(), 300);
     QVERIFY(error.toString().size() <= 64 + 2 + 300);
+}
+
+void TestTokenSet::errorTextIsPrintable()
+{
+    // The AS's words reach a terminal (latchkey login, status): no escape sequences, bells or NULs.
+    // RFC 6749 §5.2 allows only %x20-21 / %x23-5B / %x5D-7E in both fields anyway.
+    const TokenError error = TokenError::fromResponse(
+        400, R"({"error":"invalid_grant\u001b[31m","error_description":"\u001b]0;pwned\u0007gone\u0000 \u009b2J ok"})");
+    QCOMPARE(error.code, QStringLiteral("invalid_grant[31m"));
+    QVERIFY(!error.isFatal()); // not the code it pretends to be
+    for (const QChar c : error.toString()) {
+        QVERIFY2(c.isPrint(), qPrintable(QString::number(c.unicode(), 16)));
+    }
+    QVERIFY(error.description.contains(QStringLiteral("gone")));
+    QVERIFY(error.description.endsWith(QStringLiteral("ok")));
+    QCOMPARE(TokenError::fromResponse(400, R"({"error":"x","error_description":"\u0007 a \u0001 b\n"})").description,
+             QStringLiteral("a b"));
 }
 
 void TestTokenSet::isFatal_data()
