@@ -1,13 +1,15 @@
 #pragma once
 
 #include "Client.h"
-#include "HttpClient.h"
 #include "StdioChannel.h"
 
+#include <QNetworkAccessManager>
 #include <QObject>
 #include <QUrl>
 
 #include <functional>
+
+class QNetworkReply;
 
 namespace latchkey::bridge {
 
@@ -47,7 +49,8 @@ private:
     void send(const Json &message, int attempt, const std::string &rejected = {});
     void post(const Json &message, const QString &token, int attempt);
     struct Exchange; // what one POST brought back so far
-    void onReply(HttpReply *reply, const Exchange &exchange, const Json &message, const QString &token, int attempt);
+    void onReply(QNetworkReply *reply, const Exchange &exchange, const Json &message, const QString &token,
+                 int attempt);
     enum class Delivery
     {
         NotJson,
@@ -60,14 +63,13 @@ private:
     void openStream();
     void done(const Json &message);
     void maybeFinish();
-    // The headers of every request to the server; protocolVersion overrides the negotiated one.
-    HttpClient::Headers headers(const QString &token, QByteArrayView accept, QByteArray protocolVersion = {}) const;
+    QNetworkRequest request(const QString &token) const;
     void log(const QString &text) const;
 
     Options m_options;
     ipc::Client m_daemon;
     StdioChannel m_stdio;
-    HttpClient m_http;
+    QNetworkAccessManager m_http;
     QString m_server;
     bool m_authRequired = true;
     bool m_ready = false;
