@@ -8,8 +8,8 @@
 # scenario fails the run unless known-gaps.txt lists it (with its reason). The 0.2.0 alpha (pinned in
 # alpha/): the 2026-07-28 authorization scenarios; reported, never fatal.
 #
-# Needs: the built binaries (LATCHKEY_BIN_DIR, default build/bin), npm, curl, and an unlocked Secret
-# Service on the session bus (scripts/test.sh provides one; by hand, see docs in platform.md).
+# Needs: the built binaries (LATCHKEY_BIN_DIR, default build/bin), npm, curl, dbus-run-session and
+# gnome-keyring: it runs in a private session bus with a throwaway unlocked keyring of its own.
 # LATCHKEY_CONFORMANCE_NO_NPM_CI=1 reuses installed node_modules (for quick local iterations).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,6 +20,24 @@ mkdir -p "$out"
 rm -rf "$out/0.1.16" "$out/alpha" "$out"/0.1.16-*.log "$out"/alpha-*.log # results of an earlier run
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# A private session bus with a throwaway, unlocked gnome-keyring of its own: the registrations, tokens
+# and client secrets of some thirty mock servers never land in anyone's real keychain.
+if [ -z "${LATCHKEY_CONFORMANCE_KEYRING:-}" ]; then
+    for tool in dbus-run-session gnome-keyring-daemon; do
+        command -v "$tool" >/dev/null || { echo "run.sh: $tool is needed" >&2; exit 2; }
+    done
+    keyring_home=$(mktemp -d "${TMPDIR:-/tmp}/latchkey-conformance-keyring.XXXXXX")
+    mkdir -m 700 "$keyring_home/runtime"
+    rc=0
+    # Its own HOME and XDG_RUNTIME_DIR too: gnome-keyring finds a running instance through the latter.
+    env -u DBUS_SESSION_BUS_ADDRESS LATCHKEY_CONFORMANCE_KEYRING=1 NPM_CONFIG_CACHE="${NPM_CONFIG_CACHE:-$HOME/.npm}" \
+        HOME="$keyring_home" XDG_RUNTIME_DIR="$keyring_home/runtime" dbus-run-session -- bash -c \
+        'printf %s throwaway-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$0" "$@"' \
+        "${BASH_SOURCE[0]}" "$out" || rc=$?
+    rm -rf "$keyring_home"
+    exit $rc
+fi
 for tool in npm curl; do
     command -v "$tool" >/dev/null || { echo "run.sh: $tool is needed" >&2; exit 2; }
 done
