@@ -110,10 +110,12 @@ std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::parse(co
     }
     AuthorizationServerMetadata as;
     as.issuer = string(*doc, "issuer");
+    // Required (RFC 8414 §2): a document without one is not for the issuer we asked, whatever we asked.
+    const bool otherIssuer = as.issuer.isEmpty() || as.issuer != expectedIssuer;
     if (wrongIssuer) {
-        *wrongIssuer = as.issuer != expectedIssuer;
+        *wrongIssuer = otherIssuer;
     }
-    if (as.issuer != expectedIssuer) {
+    if (otherIssuer) {
         // RFC 8414 §3.3: a document whose issuer differs from the one the URL came from is not used.
         *error = QStringLiteral("authorization server metadata names issuer \"%1\", not \"%2\" (RFC 8414 §3.3)")
                      .arg(as.issuer, expectedIssuer);

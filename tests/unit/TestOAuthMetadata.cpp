@@ -65,6 +65,7 @@ private Q_SLOTS:
     void asMinimal();
     void issuerMismatch_data();
     void issuerMismatch();
+    void issuerRequired();
     void missingEndpoint_data();
     void missingEndpoint();
     void endpointRefused_data();
@@ -204,6 +205,24 @@ void TestOAuthMetadata::issuerMismatch()
     QVERIFY(parsed.wrongIssuer);
     QVERIFY2(parsed.error.contains(QStringLiteral("RFC 8414")), qPrintable(parsed.error));
     QVERIFY2(parsed.error.contains(expected), qPrintable(parsed.error));
+}
+
+void TestOAuthMetadata::issuerRequired()
+{
+    // RFC 8414 §2: issuer is REQUIRED. Without one the document is not used, whatever was expected
+    // (found by FuzzOAuthMetadata: an empty expectation let a document without issuer through, which
+    // fromJson then refused).
+    for (const QString &expected : {QString(), kIssuer}) {
+        json doc = goodAs();
+        doc.erase("issuer");
+        const Parsed missing = parseAs(bytes(doc), expected);
+        QVERIFY(!missing.as);
+        QVERIFY(missing.wrongIssuer);
+        doc["issuer"] = "";
+        const Parsed empty = parseAs(bytes(doc), expected);
+        QVERIFY(!empty.as);
+        QVERIFY(empty.wrongIssuer);
+    }
 }
 
 void TestOAuthMetadata::missingEndpoint_data()
