@@ -189,10 +189,8 @@ void TokenManager::refresh(const QString &server)
                 const auto audit = [this, server](const char *event, const QString &detail) {
                     m_audit.record(event, {{"server", server.toStdString()}, {"detail", detail.toStdString()}});
                 };
-                if (!response.error.isEmpty() || response.status >= 500 || response.status == 429) {
-                    const QString detail = response.error.isEmpty()
-                                               ? TokenError::fromResponse(response.status, response.body).toString()
-                                               : response.error;
+                // A passing failure keeps the grant and retries later; meanwhile a token still valid beats none.
+                const auto deferred = [this, server, previous, audit](const QString &detail) {
                     audit("token.refresh_deferred", detail);
                     scheduleRetry(server);
                     if (previous.isFresh(now(), 0)) {
@@ -204,18 +202,17 @@ void TokenManager::refresh(const QString &server)
                              QString::fromLatin1(error::TemporarilyUnavailable),
                              QStringLiteral("cannot refresh %1 right now (%2); will retry").arg(server, detail)});
                     }
+                };
+                if (!response.error.isEmpty() || response.status >= 500 || response.status == 429) {
+                    deferred(response.error.isEmpty()
+                                 ? TokenError::fromResponse(response.status, response.body).toString()
+                                 : response.error);
                     return;
                 }
                 if (response.status < 200 || response.status >= 300) {
                     const TokenError failure = TokenError::fromResponse(response.status, response.body);
                     if (failure.code == QStringLiteral("temporarily_unavailable") || !failure.isFatal()) {
-                        audit("token.refresh_deferred", failure.toString());
-                        scheduleRetry(server);
-                        finishRefresh(
-                            server,
-                            {{},
-                             QString::fromLatin1(error::TemporarilyUnavailable),
-                             QStringLiteral("cannot refresh %1 right now (%2)").arg(server, failure.toString())});
+                        deferred(failure.toString());
                         return;
                     }
                     markDead(server, failure.toString());
@@ -229,9 +226,7 @@ void TokenManager::refresh(const QString &server)
                 QString invalid;
                 auto fresh = TokenSet::fromTokenResponse(response.body, now(), &invalid);
                 if (!fresh) {
-                    audit("token.refresh_deferred", invalid);
-                    scheduleRetry(server);
-                    finishRefresh(server, {{}, QString::fromLatin1(error::TemporarilyUnavailable), invalid});
+                    deferred(invalid);
                     return;
                 }
                 fresh->issuer = previous.issuer;
