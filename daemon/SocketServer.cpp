@@ -13,7 +13,12 @@
 #include <functional>
 
 #ifdef Q_OS_UNIX
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #endif
 
@@ -138,13 +143,33 @@ bool SocketServer::listen(const QString &path, QString *error)
 
 bool SocketServer::listenOnDescriptor(qintptr descriptor, QString *error)
 {
+#ifdef Q_OS_UNIX
+    const int fd = static_cast<int>(descriptor);
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0 || ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) != 0) {
+        *error =
+            QStringLiteral("cannot adopt the inherited socket: %1").arg(QString::fromLocal8Bit(std::strerror(errno)));
+        return false;
+    }
+    sockaddr_un address{};
+    socklen_t length = sizeof(address);
+    if (::getsockname(fd, reinterpret_cast<sockaddr *>(&address), &length) == 0 && address.sun_family == AF_UNIX) {
+        m_path = QFile::decodeName(address.sun_path);
+    }
+    m_adoptedFd = fd;
+    m_adoptedNotifier = std::make_unique<QSocketNotifier>(fd, QSocketNotifier::Read);
+    connect(m_adoptedNotifier.get(), &QSocketNotifier::activated, this, &SocketServer::acceptAdopted);
+    m_ownsSocketFile = false; // the service manager owns the socket file
+    return true;
+#else
     if (!m_server->listen(descriptor)) {
         *error = QStringLiteral("cannot adopt the inherited socket: %1").arg(m_server->errorString());
         return false;
     }
     m_path = m_server->fullServerName();
-    m_ownsSocketFile = false; // the service manager owns the socket file
+    m_ownsSocketFile = false;
     return true;
+#endif
 }
 
 void SocketServer::close()
@@ -156,6 +181,13 @@ void SocketServer::close()
     if (m_server->isListening()) {
         m_server->close(); // removes the socket file when we created it
     }
+#ifdef Q_OS_UNIX
+    if (m_adoptedNotifier) {
+        m_adoptedNotifier.reset();
+        ::close(m_adoptedFd); // the file stays: the service manager listens on its own copy
+        m_adoptedFd = -1;
+    }
+#endif
     m_lock.reset();
 }
 
@@ -190,6 +222,23 @@ std::optional<ipc::PeerCredentials> SocketServer::admit(qintptr descriptor)
 }
 
 #ifdef Q_OS_UNIX
+
+void SocketServer::acceptAdopted()
+{
+    for (;;) {
+        const int client = ::accept(m_adoptedFd, nullptr, nullptr);
+        if (client < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno != EAGAIN) { // EWOULDBLOCK is the same value on Linux and macOS
+                qCWarning(lcIpc) << "accept on the inherited socket failed:" << std::strerror(errno);
+            }
+            return;
+        }
+        onDescriptor(client); // the same uid check as every other connection
+    }
+}
 
 void SocketServer::onDescriptor(qintptr descriptor)
 {

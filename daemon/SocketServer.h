@@ -7,6 +7,7 @@
 #include <QLockFile>
 #include <QObject>
 #include <QSet>
+#include <QSocketNotifier>
 
 #include <memory>
 #include <optional>
@@ -43,6 +44,7 @@ private:
     std::optional<ipc::PeerCredentials> admit(qintptr descriptor);
 #ifdef Q_OS_UNIX
     void onDescriptor(qintptr descriptor);
+    void acceptAdopted();
 #else
     void onNewConnection();
 #endif
@@ -54,6 +56,12 @@ private:
     QSet<Connection *> m_connections;
     QString m_path;
     bool m_ownsSocketFile = false;
+#ifdef Q_OS_UNIX
+    // A socket from the service manager is accepted on directly, not through QLocalServer, whose
+    // close() would unlink a socket file that is not ours and strand the next activation.
+    std::unique_ptr<QSocketNotifier> m_adoptedNotifier;
+    int m_adoptedFd = -1;
+#endif
 };
 
 } // namespace latchkey

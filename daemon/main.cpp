@@ -2,6 +2,7 @@
 // hardens the process, detaches when asked to, and turns signals into a clean shutdown.
 #include "Daemon.h"
 #include "Logging.h"
+#include "SocketActivation.h"
 #include "SocketPath.h"
 
 #include <QCommandLineParser>
@@ -39,21 +40,6 @@ void hardenProcess()
     ::setrlimit(RLIMIT_CORE, &none);
     ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     ::umask(077);
-}
-
-// systemd socket activation: LISTEN_PID is us and fd 3 is the listening socket.
-qintptr inheritedSocket()
-{
-    const QByteArray pid = qgetenv("LISTEN_PID");
-    const QByteArray fds = qgetenv("LISTEN_FDS");
-    if (pid.isEmpty() || fds.isEmpty() || pid.toLongLong() != ::getpid() || fds.toInt() < 1) {
-        return -1;
-    }
-    qunsetenv("LISTEN_PID");
-    qunsetenv("LISTEN_FDS");
-    qunsetenv("LISTEN_FDNAMES");
-    ::fcntl(3, F_SETFD, FD_CLOEXEC);
-    return 3;
 }
 
 // Detached, nobody reads our stderr: logs (never secrets) go to the state directory instead.
@@ -144,8 +130,12 @@ int main(int argc, char *argv[])
             foreground = true; // answered below without detaching
         }
     }
-    const qintptr inherited = inheritedSocket();
-    if (inherited >= 0) {
+    const latchkey::SocketActivation::Result activation = latchkey::SocketActivation::fromEnvironment();
+    if (!activation.error.isEmpty()) {
+        std::fprintf(stderr, "latchkeyd: socket activation: %s\n", activation.error.toLocal8Bit().constData());
+        return 1;
+    }
+    if (activation.activated()) {
         foreground = true; // the service manager supervises us
     }
     int readyFd = -1;
@@ -187,7 +177,7 @@ int main(int argc, char *argv[])
     latchkey::Daemon::Options options;
     options.socketPath = parser.isSet(QStringLiteral("socket")) ? parser.value(QStringLiteral("socket"))
                                                                 : latchkey::ipc::SocketPath::defaultPath();
-    options.inheritedSocket = inherited;
+    options.inheritedSocket = activation.descriptor;
     latchkey::Daemon daemon(options);
     QString error;
     if (!daemon.start(&error)) {

@@ -2,6 +2,7 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QUrl>
 
 #ifdef Q_OS_UNIX
 #include <unistd.h>
@@ -16,7 +17,7 @@ QString SocketPath::defaultPath()
         return override;
     }
 #if defined(Q_OS_WIN)
-    return QStringLiteral("latchkey-") + qEnvironmentVariable("USERNAME");
+    return pipeNameFor(qEnvironmentVariable("USERNAME"));
 #elif defined(Q_OS_MACOS)
     return QDir(qEnvironmentVariable("TMPDIR", QStringLiteral("/tmp"))).filePath(QStringLiteral("latchkey/agent.sock"));
 #else
@@ -36,6 +37,12 @@ QString SocketPath::directoryOf(const QString &socketPath)
 #else
     return QFileInfo(socketPath).absolutePath();
 #endif
+}
+
+QString SocketPath::pipeNameFor(const QString &userName)
+{
+    const QString name = userName.isEmpty() ? QStringLiteral("unknown") : userName.toLower();
+    return QStringLiteral("latchkey-") + QString::fromLatin1(QUrl::toPercentEncoding(name));
 }
 
 } // namespace latchkey::ipc

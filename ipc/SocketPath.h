@@ -13,6 +13,9 @@ public:
     static QString defaultPath();
     // The per-user directory holding the socket (empty on Windows).
     static QString directoryOf(const QString &socketPath);
+    // The Windows named pipe for a user: "latchkey-" + the name lower-cased (Windows names are
+    // case-insensitive) and percent-encoded, so DOMAIN\alice and alice stay apart and no '\' gets in.
+    static QString pipeNameFor(const QString &userName);
 };
 
 } // namespace latchkey::ipc

@@ -18,6 +18,7 @@ private Q_SLOTS:
     void runtimeDirectory();
     void fallbackPerUser();
     void directoryOf();
+    void windowsPipeName();
 
 private:
     QByteArray m_socket;
@@ -72,6 +73,23 @@ void TestSocketPath::directoryOf()
     QCOMPARE(SocketPath::directoryOf(QStringLiteral("/run/user/1/latchkey/agent.sock")),
              QStringLiteral("/run/user/1/latchkey"));
     QCOMPARE(SocketPath::directoryOf(QStringLiteral("/tmp/latchkey-7/agent.sock")), QStringLiteral("/tmp/latchkey-7"));
+}
+
+void TestSocketPath::windowsPipeName()
+{
+    QCOMPARE(SocketPath::pipeNameFor(QStringLiteral("alice")), QStringLiteral("latchkey-alice"));
+    // One user, however the name is spelled; a domain user is not the local one.
+    QCOMPARE(SocketPath::pipeNameFor(QStringLiteral("Alice")), SocketPath::pipeNameFor(QStringLiteral("ALICE")));
+    QCOMPARE(SocketPath::pipeNameFor(QStringLiteral("CORP\\alice")), QStringLiteral("latchkey-corp%5Calice"));
+    QVERIFY(SocketPath::pipeNameFor(QStringLiteral("CORP\\alice")) != SocketPath::pipeNameFor(QStringLiteral("alice")));
+    // Names that would collide if characters were merely replaced stay apart.
+    QVERIFY(SocketPath::pipeNameFor(QStringLiteral("a b")) != SocketPath::pipeNameFor(QStringLiteral("a_b")));
+    QCOMPARE(SocketPath::pipeNameFor(QStringLiteral("j\u00f6rg")), QStringLiteral("latchkey-j%C3%B6rg"));
+    QCOMPARE(SocketPath::pipeNameFor(QString()), QStringLiteral("latchkey-unknown"));
+    for (const QString &user : {QStringLiteral("x/y"), QStringLiteral("a\\b"), QStringLiteral("..")}) {
+        QVERIFY(!SocketPath::pipeNameFor(user).contains(QLatin1Char('\\')));
+        QVERIFY(!SocketPath::pipeNameFor(user).contains(QLatin1Char('/')));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSocketPath)
