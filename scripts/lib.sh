@@ -33,6 +33,9 @@ RUNTIME_PACKAGES=(libsecret-1-0 gnome-keyring libsecret-tools dbus-daemon)
 # host for screenshots, chromium for the real login pages, Node for the test servers, curl for the
 # conformance runs' browser.
 TEST_PACKAGES=(util-linux clang libclang-rt-14-dev clang-format xvfb xauth imagemagick trayer chromium nodejs curl)
+# The installer tests (tests/installers): cpack's DEB Depends (dpkg-shlibdeps), icons rendered at build
+# time, the MSI built and read back on Linux, systemd-analyze for the user units, desktop-file-validate.
+TEST_PACKAGES+=(dpkg-dev librsvg2-bin wixl msitools systemd desktop-file-utils)
 
 # build DIR [cmake args...]: configures once, then builds incrementally.
 build() {

@@ -1,0 +1,41 @@
+# CPack pre-build hook for DragNDrop (CPACK_PRE_BUILD_SCRIPTS): runs on the staged install tree before
+# the DMG is made. Makes Latchkey.app self-contained (macdeployqt) and, when MACOS_SIGNING_IDENTITY is set
+# in the environment, signs it with the hardened runtime, inner executables first. Notarization happens
+# on the finished DMG (installers/dmg/README.md, .github/workflows/macos-dmg.yml).
+file(GLOB apps LIST_DIRECTORIES true "${CPACK_TEMPORARY_INSTALL_DIRECTORY}/Latchkey.app"
+     "${CPACK_TEMPORARY_INSTALL_DIRECTORY}/*/Latchkey.app")
+list(LENGTH apps count)
+if(NOT count EQUAL 1)
+    message(FATAL_ERROR "expected one Latchkey.app in ${CPACK_TEMPORARY_INSTALL_DIRECTORY}, found: ${apps}")
+endif()
+set(app "${apps}")
+set(helpers latchkeyd latchkey latchkey-bridge)
+
+if(CPACK_LATCHKEY_MACDEPLOYQT)
+    set(args "${app}")
+    foreach(helper IN LISTS helpers)
+        list(APPEND args "-executable=${app}/Contents/MacOS/${helper}")
+    endforeach()
+    execute_process(COMMAND "${CPACK_LATCHKEY_MACDEPLOYQT}" ${args} COMMAND_ERROR_IS_FATAL ANY)
+else()
+    message(WARNING "macdeployqt not found: Latchkey.app uses the Qt it was built against")
+endif()
+
+if(DEFINED ENV{MACOS_SIGNING_IDENTITY} AND NOT "$ENV{MACOS_SIGNING_IDENTITY}" STREQUAL "")
+    set(sign codesign --force --timestamp --options runtime --sign "$ENV{MACOS_SIGNING_IDENTITY}")
+    file(GLOB_RECURSE libraries "${app}/Contents/Frameworks/*.dylib" "${app}/Contents/PlugIns/*.dylib")
+    foreach(file IN LISTS libraries)
+        execute_process(COMMAND ${sign} "${file}" COMMAND_ERROR_IS_FATAL ANY)
+    endforeach()
+    file(GLOB frameworks LIST_DIRECTORIES true "${app}/Contents/Frameworks/*.framework")
+    foreach(framework IN LISTS frameworks)
+        execute_process(COMMAND ${sign} "${framework}" COMMAND_ERROR_IS_FATAL ANY)
+    endforeach()
+    foreach(helper IN LISTS helpers)
+        execute_process(COMMAND ${sign} "${app}/Contents/MacOS/${helper}" COMMAND_ERROR_IS_FATAL ANY)
+    endforeach()
+    execute_process(COMMAND ${sign} "${app}" COMMAND_ERROR_IS_FATAL ANY)
+    execute_process(COMMAND codesign --verify --strict --deep "${app}" COMMAND_ERROR_IS_FATAL ANY)
+else()
+    message(STATUS "MACOS_SIGNING_IDENTITY not set: Latchkey.app is not signed")
+endif()
