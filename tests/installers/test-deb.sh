@@ -26,6 +26,11 @@ work=$(mktemp -d)
 installed=0
 daemon_pid=
 cleanup() {
+    # The daemon's lock file names its pid, also when the session script stopped before we learnt it.
+    if [ -z "$daemon_pid" ] && [ -f "$work/runtime/latchkey/agent.sock.lock" ]; then
+        daemon_pid=$(head -n 1 "$work/runtime/latchkey/agent.sock.lock")
+        case "$(readlink "/proc/$daemon_pid/exe" 2>/dev/null)" in /usr/bin/latchkeyd*) ;; *) daemon_pid= ;; esac
+    fi
     [ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true
     [ "$installed" -eq 0 ] || dpkg --purge latchkey >/dev/null 2>&1 || true
     rm -rf "$work"
@@ -116,7 +121,7 @@ run_session '
     printf %s deb-test-value | latchkey secret set deb-test DEB_TEST_KEY
     secret-tool lookup server latchkey user latchkey/secret/deb-test/DEB_TEST_KEY >"$WORK/secret-before"
     kill "$(sed -n "s/^ *\"pid\": \([0-9]*\).*/\1/p" "$WORK/status.json")"
-'
+' || fail "starting /usr/bin/latchkeyd, latchkey status or latchkey secret set failed (output above)"
 daemon_pid=$(sed -n 's/^ *"pid": \([0-9]*\).*/\1/p' "$work/status.json")
 [ -n "$daemon_pid" ] || fail "no pid in latchkey status --json"
 grep -q "^latchkeyd $version (pid $daemon_pid) on $work/runtime/latchkey/agent.sock" "$work/status.txt" ||
@@ -149,7 +154,8 @@ for dir in /usr/libexec/latchkey /usr/share/doc/latchkey; do [ ! -e "$dir" ] || 
 echo "$(wc -l <"$work/files") paths from dpkg -L checked: none of the package's files remain"
 
 # The user's keychain item is still there: uninstalling never deletes secrets.
-run_session 'secret-tool lookup server latchkey user latchkey/secret/deb-test/DEB_TEST_KEY >"$WORK/secret-after"'
+run_session 'secret-tool lookup server latchkey user latchkey/secret/deb-test/DEB_TEST_KEY >"$WORK/secret-after"' ||
+    fail "the keychain item is gone after the purge"
 [ "$(cat "$work/secret-after")" = deb-test-value ] || fail "the keychain item did not survive the purge"
 echo "keychain item still present after purge"
 echo PASS

@@ -15,8 +15,8 @@ done
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/bin"
-for payload in "$@"; do
-    cp "$payload" "$work/bin/$(basename "$payload").exe"
+for payload in "$@"; do # stripped: the debug info would only slow wixl's compression down
+    strip -o "$work/bin/$(basename "$payload").exe" "$payload" 2>/dev/null || cp "$payload" "$work/bin/$(basename "$payload").exe"
 done
 for exe in latchkeyd latchkey latchkey-bridge latchkey-tray; do # e.g. no tray in this build
     [ -e "$work/bin/$exe.exe" ] || printf 'placeholder for %s\n' "$exe" >"$work/bin/$exe.exe"
