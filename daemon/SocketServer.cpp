@@ -131,6 +131,8 @@ bool SocketServer::listen(const QString &path, QString *error)
     const bool ok = m_server->listen(path);
     ::umask(previous);
 #else
+    // Windows: the pipe's DACL grants only our user; the SID peer check stays the wall.
+    m_server->setSocketOptions(QLocalServer::UserAccessOption);
     const bool ok = m_server->listen(path);
 #endif
     if (!ok) {

@@ -11,10 +11,49 @@
 #include <sys/un.h>
 #include <unistd.h>
 #elif defined(Q_OS_WIN)
+#include <QByteArray>
 #include <windows.h>
 #endif
 
 namespace latchkey::ipc {
+
+#if defined(Q_OS_WIN)
+namespace {
+
+// The user SID in a token, as bytes (empty when unreadable).
+QByteArray userSidOf(HANDLE token)
+{
+    DWORD size = 0;
+    ::GetTokenInformation(token, TokenUser, nullptr, 0, &size);
+    if (size == 0) {
+        return {};
+    }
+    QByteArray buffer(static_cast<qsizetype>(size), Qt::Uninitialized);
+    if (!::GetTokenInformation(token, TokenUser, buffer.data(), size, &size)) {
+        return {};
+    }
+    const auto *user = reinterpret_cast<const TOKEN_USER *>(buffer.constData());
+    if (!::IsValidSid(user->User.Sid)) {
+        return {};
+    }
+    return QByteArray(static_cast<const char *>(user->User.Sid),
+                      static_cast<qsizetype>(::GetLengthSid(user->User.Sid)));
+}
+
+// The user SID a process runs as: what "same user" means on Windows, where there are no uids.
+QByteArray userSidOfProcess(HANDLE process)
+{
+    HANDLE token = nullptr;
+    if (!::OpenProcessToken(process, TOKEN_QUERY, &token)) {
+        return {};
+    }
+    const QByteArray sid = userSidOf(token);
+    ::CloseHandle(token);
+    return sid;
+}
+
+} // namespace
+#endif
 
 std::optional<PeerCredentials> PeerCredentials::fromSocket(qintptr descriptor)
 {
@@ -48,9 +87,17 @@ std::optional<PeerCredentials> PeerCredentials::fromSocket(qintptr descriptor)
         return std::nullopt;
     }
     peer.pid = pid;
-    // Fail closed until the client token's user SID is compared with ours (installers issue):
-    // an unknown uid never equals ours, so every Windows peer is refused for now.
+    // Same user SID as ours → our "uid" (currentUid()); anything unreadable or different → -1, refused.
+    // The pipe's DACL (QLocalServer::UserAccessOption) already keeps other users out; this is the wall.
     peer.uid = -1;
+    if (HANDLE process = ::OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, FALSE, pid)) {
+        const QByteArray client = userSidOfProcess(process);
+        ::CloseHandle(process);
+        const QByteArray self = userSidOfProcess(::GetCurrentProcess());
+        if (!client.isEmpty() && client == self) {
+            peer.uid = currentUid();
+        }
+    }
 #else
     Q_UNUSED(descriptor);
     return std::nullopt;
