@@ -15,6 +15,14 @@ for tool in cpack dpkg-deb dpkg-shlibdeps systemd-analyze dbus-run-session gnome
     desktop-file-validate; do
     command -v "$tool" >/dev/null || fail "$tool is missing (scripts/lib.sh installs it)"
 done
+# Written before dpkg -i, removed after the purge: finding it means an earlier run of this test was killed
+# (a ctest timeout) with the package still installed, so purging it is ours to do.
+marker=/var/lib/latchkey-test-deb.installed
+if [ -e "$marker" ]; then
+    echo "purging the package an interrupted earlier run left installed"
+    dpkg --purge latchkey >/dev/null 2>&1 || true
+    rm -f "$marker"
+fi
 if dpkg-query -W -f='${Status}' latchkey 2>/dev/null | grep -q "install ok installed"; then
     fail "the latchkey package is already installed here; this test installs and purges it, so remove it first"
 fi
@@ -32,7 +40,9 @@ cleanup() {
         case "$(readlink "/proc/$daemon_pid/exe" 2>/dev/null)" in /usr/bin/latchkeyd*) ;; *) daemon_pid= ;; esac
     fi
     [ -z "$daemon_pid" ] || kill "$daemon_pid" 2>/dev/null || true
-    [ "$installed" -eq 0 ] || dpkg --purge latchkey >/dev/null 2>&1 || true
+    if [ "$installed" -eq 1 ]; then
+        dpkg --purge latchkey >/dev/null 2>&1 && rm -f "$marker"
+    fi
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -66,6 +76,7 @@ tar -tzf "$tgz" | grep -q '/bin/latchkeyd$' || fail "latchkeyd is not in the TGZ
 
 step "dpkg -i"
 installed=1
+touch "$marker"
 if ! dpkg -i "$deb" >"$work/dpkg.log" 2>&1; then
     # Missing dependencies on a fresh machine: let apt bring them, then configure.
     DEBIAN_FRONTEND=noninteractive apt-get install -f -y -qq >>"$work/dpkg.log" 2>&1 ||
@@ -142,6 +153,7 @@ cat "$work/remove.log"
 grep -q 'latchkey secret rm NAME KEY' "$work/remove.log" || fail "prerm did not say how to delete keychain items"
 dpkg --purge latchkey >/dev/null
 installed=0
+rm -f "$marker"
 left=0
 while read -r path; do
     [ -d "$path" ] && continue # shared directories such as /usr/bin stay
