@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The DEB end to end, as root on this machine: cpack builds it (and the TGZ); dpkg -i installs it;
 # latchkeyd --version and latchkey status work from /usr/bin, against a daemon started from /usr/bin in a
-# throwaway home, runtime dir and keyring session; the systemd user units pass systemd-analyze verify;
+# throwaway home, runtime dir and keyring session, started by hand and by systemd-socket-activate (systemd's
+# own socket hand-over); the systemd user units pass systemd-analyze verify;
 # dpkg --purge then leaves none of the package's files, no enable symlink, and the user's keychain items
 # untouched. Runs under a ctest RESOURCE_LOCK: it installs system-wide.
 # usage: test-deb.sh BUILD_DIR VERSION
@@ -11,7 +12,7 @@ build_dir=$1 version=$2
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 step() { printf '== %s\n' "$*"; }
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root for dpkg -i (CI runs as root)"; exit 77; }
-for tool in cpack dpkg-deb dpkg-shlibdeps systemd-analyze dbus-run-session gnome-keyring-daemon secret-tool \
+for tool in cpack dpkg-deb dpkg-shlibdeps systemd-analyze systemd-socket-activate dbus-run-session gnome-keyring-daemon secret-tool \
     desktop-file-validate; do
     command -v "$tool" >/dev/null || fail "$tool is missing (scripts/lib.sh installs it)"
 done
@@ -133,6 +134,29 @@ run_session '
     secret-tool lookup server latchkey user latchkey/secret/deb-test/DEB_TEST_KEY >"$WORK/secret-before"
     kill "$(sed -n "s/^ *\"pid\": \([0-9]*\).*/\1/p" "$WORK/status.json")"
 ' || fail "starting /usr/bin/latchkeyd, latchkey status or latchkey secret set failed (output above)"
+
+step "systemd's own socket hand-over (systemd-socket-activate) to /usr/bin/latchkeyd"
+# What latchkeyd.socket does, done by systemd's code: it listens, and on the first connection execs
+# latchkeyd with the socket at fd 3 and LISTEN_PID/LISTEN_FDS/LISTEN_FDNAMES set.
+run_session '
+    mkdir -m 700 "$XDG_RUNTIME_DIR/activated"
+    socket="$XDG_RUNTIME_DIR/activated/agent.sock"
+    systemd-socket-activate -l "$socket" -E HOME -E XDG_RUNTIME_DIR -E DBUS_SESSION_BUS_ADDRESS -E PATH \
+        /usr/bin/latchkeyd --foreground 2>"$WORK/activated.log" &
+    activator=$!
+    trap "kill $activator 2>/dev/null || true" EXIT # also when a check below fails
+    for _ in $(seq 1 200); do [ -S "$socket" ] && break; sleep 0.1; done
+    LATCHKEY_NO_AUTOSTART=1 latchkey --socket "$socket" status --json >"$WORK/activated.json"
+    pid=$(sed -n "s/^ *\"pid\": \([0-9]*\).*/\1/p" "$WORK/activated.json")
+    [ "$pid" = "$activator" ] || { echo "status answered by pid $pid, not the activated $activator"; exit 1; }
+    [ "$(readlink "/proc/$pid/exe")" = /usr/bin/latchkeyd ] || { echo "pid $pid is not /usr/bin/latchkeyd"; exit 1; }
+    kill "$pid"
+    wait "$pid" || true
+    # The daemon did not create the socket, so it leaves it where it is.
+    [ -S "$socket" ] || { echo "latchkeyd removed the socket it was handed"; exit 1; }
+' || { cat "$work/activated.log"; fail "socket activation of /usr/bin/latchkeyd by systemd-socket-activate"; }
+grep -q 'listening on' "$work/activated.log" || { cat "$work/activated.log"; fail "no 'listening on' from the activated daemon"; }
+echo "systemd-socket-activate: /usr/bin/latchkeyd adopted the socket, served status, left the socket on exit"
 daemon_pid=$(sed -n 's/^ *"pid": \([0-9]*\).*/\1/p' "$work/status.json")
 [ -n "$daemon_pid" ] || fail "no pid in latchkey status --json"
 grep -q "^latchkeyd $version (pid $daemon_pid) on $work/runtime/latchkey/agent.sock" "$work/status.txt" ||
