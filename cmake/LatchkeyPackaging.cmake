@@ -2,6 +2,10 @@
 # agent, app bundle) and CPack: DEB and TGZ on Linux, DragNDrop (DMG) on macOS. The MSI is built from
 # installers/wix/latchkey.wxs instead (WiX on Windows, wixl here). Included from the top CMakeLists.txt
 # before the subdirectories, because the macOS bundle layout decides where the binaries go.
+if(LATCHKEY_FUZZ)
+    return() # a fuzzing build installs and packages nothing
+endif()
+
 set(LATCHKEY_BUNDLE_ID "dev.latchkey.Latchkey" CACHE STRING "macOS bundle identifier (and launchd label prefix)")
 set(LATCHKEY_PACKAGING_DIR "${PROJECT_SOURCE_DIR}/installers")
 set(LATCHKEY_RESOURCES_DIR "${PROJECT_SOURCE_DIR}/resources")
