@@ -65,6 +65,7 @@ void Discovery::discover(const QString &serverUrl, Callback done, const QList<QB
         return;
     }
     run->result.resource = resource.toString();
+    run->result.resourceIndicator = run->result.resource;
     if (!challenge.isEmpty()) {
         challenged(run, challenge);
         return;
@@ -150,6 +151,7 @@ void Discovery::fetchProtectedResource(std::shared_ptr<Run> run, int index)
             return;
         }
         run->result.resourceMetadataUrl = url.toString();
+        run->result.resourceIndicator = prm->resource;
         run->result.protectedResource = prm;
         // The first authorization server we can use; the rest are alternatives we do not need.
         run->issuer = prm->authorizationServers.front();

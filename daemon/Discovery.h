@@ -14,7 +14,10 @@ class HttpFetcher;
 struct DiscoveryResult
 {
     QString serverUrl;
-    QString resource; // canonical; what goes out as `resource`
+    QString resource; // the canonical server URI: which server this is
+    // What goes out as `resource` (RFC 8707): the Protected Resource Metadata's `resource` exactly as
+    // published (2026-07-28: no re-normalising, which would add "/" to a pathless identifier), else `resource`.
+    QString resourceIndicator;
     bool authRequired = true;
     bool legacy = false;
     QString resourceMetadataUrl;

@@ -488,6 +488,7 @@ Json Dispatcher::describeDiscovery(const DiscoveryResult &result) const
     }
     return {{"url", result.serverUrl.toStdString()},
             {"resource", result.resource.toStdString()},
+            {"resource_indicator", result.resourceIndicator.toStdString()},
             {"auth_required", result.authRequired},
             {"legacy", result.legacy},
             {"resource_metadata", result.resourceMetadataUrl.toStdString()},
@@ -540,6 +541,8 @@ void Dispatcher::serverAddRemote(const Request &request, const ServerRecord &rec
         }
         ServerRecord stored = record;
         stored.remote.resource = result->resource;
+        stored.remote.resourceIndicator =
+            result->resourceIndicator == result->resource ? QString() : result->resourceIndicator;
         stored.remote.authRequired = result->authRequired;
         stored.remote.legacy = result->legacy;
         if (result->authRequired) {
@@ -653,6 +656,8 @@ void Dispatcher::adoptDiscovery(const QString &name, const DiscoveryResult &resu
     remote.authRequired = true;
     remote.legacy = result.legacy;
     remote.authorizationServer = result.authorizationServer;
+    // A changed resource indicator unbinds the token set minted for the old one (TokenSet::isBoundTo).
+    remote.resourceIndicator = result.resourceIndicator == result.resource ? QString() : result.resourceIndicator;
     if (moved) {
         // Nothing of the old authorization server's carries over: its client registration, the scopes it
         // defined; the token set bound to it is no longer handed out (TokenSet::isBoundTo).

@@ -59,6 +59,13 @@ bool readRemote(const nlohmann::json &json, RemoteServer *remote, QString *error
         *error = QStringLiteral("\"resource\" must be the canonical form of \"url\" (%1)").arg(resource.toString());
         return false;
     }
+    readString(json, "resource_indicator", &remote->resourceIndicator);
+    if (!remote->resourceIndicator.isEmpty() &&
+        !oauth::ResourceUri::prmResourceMatchesServer(remote->resourceIndicator, remote->url)) {
+        *error =
+            QStringLiteral("\"resource_indicator\" must identify a resource covering \"url\" (%1)").arg(remote->url);
+        return false;
+    }
     const auto flag = [&json](const char *key, bool fallback) {
         const auto it = json.find(key);
         return it != json.end() && it->is_boolean() ? it->get<bool>() : fallback;
@@ -136,6 +143,9 @@ nlohmann::json ServerRecord::toJson() const
         {"client_id", utf8(remote.clientId)},
         {"registration", utf8(remote.registration)},
         {"grant", {{"state", utf8(grantStateName(remote.grant))}, {"reason", utf8(remote.grantReason)}}}};
+    if (!remote.resourceIndicator.isEmpty() && remote.resourceIndicator != remote.resource) {
+        json["resource_indicator"] = utf8(remote.resourceIndicator);
+    }
     if (remote.authorizationServer) {
         json["authorization_server"] = remote.authorizationServer->toJson();
     }

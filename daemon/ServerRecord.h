@@ -38,7 +38,11 @@ struct RemoteServer
         NeedsLogin, // the grant died (invalid_grant, revoked, lost); `reason` says why
     };
     QString url;      // as the person gave it
-    QString resource; // canonical server URI, sent as `resource` (RFC 8707)
+    QString resource; // canonical server URI: which server this is
+    // The `resource` sent to the authorization server when it differs from `resource`: the identifier the
+    // server's Protected Resource Metadata publishes (e.g. its origin), which it checks as the audience.
+    QString resourceIndicator;
+    QString audience() const { return resourceIndicator.isEmpty() ? resource : resourceIndicator; }
     bool authRequired = true;
     bool legacy = false; // a 2025-03-26 server without Protected Resource Metadata
     QStringList scopes;  // requested at sign-in; grows with step-up

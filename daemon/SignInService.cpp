@@ -75,12 +75,12 @@ void SignInService::attempt(const QString &server, const oauth::ScopeSet &scopes
             m_registry.update(updated, &ignored);
         }
         if (client->grantType == QStringLiteral("client_credentials")) {
-            grantClientCredentials(server, as, *client, current->remote.resource, scopes, done);
+            grantClientCredentials(server, as, *client, current->remote.audience(), scopes, done);
             return;
         }
         auto *flow =
             new AuthorizationFlow(m_http.manager(), as, {client->clientId, client->clientSecret, client->authMethod},
-                                  current->remote.resource, scopes.toString(), m_browser, this);
+                                  current->remote.audience(), scopes.toString(), m_browser, this);
         m_flows.insert(server, flow);
         connect(flow, &AuthorizationFlow::authorizationUrlReady, this,
                 [this, server](const QUrl &url) { Q_EMIT progress(server, QStringLiteral("browser"), url); });

@@ -79,7 +79,7 @@ void TokenManager::load(const QString &server,
         auto tokens = TokenSet::deserialize(result.value);
         // Bound to what it was minted for: another issuer, client or resource means it is not ours to use.
         if (!tokens || !remote.authorizationServer ||
-            !tokens->isBoundTo(remote.authorizationServer->issuer, remote.clientId, remote.resource)) {
+            !tokens->isBoundTo(remote.authorizationServer->issuer, remote.clientId, remote.audience())) {
             done(std::nullopt, {});
             return;
         }
@@ -180,7 +180,7 @@ void TokenManager::refresh(const QString &server)
         const QList<QPair<QString, QString>> form = {{QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
                                                      {QStringLiteral("refresh_token"), tokens->refreshToken},
                                                      {QStringLiteral("client_id"), remote.clientId},
-                                                     {QStringLiteral("resource"), remote.resource}};
+                                                     {QStringLiteral("resource"), remote.audience()}};
         ++m_refreshRequests;
         const TokenSet previous = *tokens;
         postAuthenticated(

@@ -345,7 +345,10 @@ void TestDiscovery::prmOriginResourceAccepted()
     const Outcome outcome = discover();
     QVERIFY2(outcome.result, qPrintable(outcome.error));
     QCOMPARE(outcome.result->protectedResource->resource, origin());
-    QCOMPARE(outcome.result->resource, serverUrl()); // what goes out as `resource` stays the server's URL
+    QCOMPARE(outcome.result->resource, serverUrl()); // which server this is stays its URL
+    // What goes out as `resource` is the PRM's identifier exactly as published (2026-07-28): no "/" added.
+    QCOMPARE(outcome.result->resourceIndicator, origin());
+    QVERIFY(!outcome.result->resourceIndicator.endsWith(QLatin1Char('/')));
 }
 
 void TestDiscovery::unusableIssuer()

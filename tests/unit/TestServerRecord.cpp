@@ -37,6 +37,8 @@ private Q_SLOTS:
     void duplicateVariableRefused();
     void sameKeyForTwoVariablesAllowed();
     void unicodeArgumentsKept();
+    void remoteResourceIndicator_data();
+    void remoteResourceIndicator();
 };
 
 void TestServerRecord::parsesValidRecord()
@@ -246,3 +248,42 @@ void TestServerRecord::unicodeArgumentsKept()
 
 QTEST_GUILESS_MAIN(TestServerRecord)
 #include "TestServerRecord.moc"
+
+void TestServerRecord::remoteResourceIndicator_data()
+{
+    QTest::addColumn<QString>("indicator");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<QString>("audience");
+    const QString url = QStringLiteral("https://mcp.example.com/mcp");
+    QTest::newRow("absent: the canonical URL") << QString() << true << url;
+    QTest::newRow("the origin, as a root PRM publishes it")
+        << QStringLiteral("https://mcp.example.com") << true << QStringLiteral("https://mcp.example.com");
+    QTest::newRow("another host") << QStringLiteral("https://other.example.com") << false << QString();
+    QTest::newRow("a sibling path") << QStringLiteral("https://mcp.example.com/other") << false << QString();
+    QTest::newRow("not a URI") << QStringLiteral("mcp.example.com") << false << QString();
+}
+
+void TestServerRecord::remoteResourceIndicator()
+{
+    QFETCH(QString, indicator);
+    QFETCH(bool, valid);
+    QFETCH(QString, audience);
+    Json json{{"name", "remote"}, {"kind", "remote"}, {"url", "https://mcp.example.com/mcp"}};
+    if (!indicator.isEmpty()) {
+        json["resource_indicator"] = indicator.toStdString();
+    }
+    QString error;
+    const auto record = ServerRecord::fromJson(json, &error);
+    QCOMPARE(record.has_value(), valid);
+    if (!valid) {
+        QVERIFY(error.contains(QStringLiteral("resource_indicator")));
+        return;
+    }
+    QCOMPARE(record->remote.audience(), audience);
+    // Written back only when it differs from the canonical resource, and read back the same.
+    const Json written = record->toJson();
+    QCOMPARE(written.contains("resource_indicator"), !indicator.isEmpty());
+    const auto back = ServerRecord::fromJson(written, &error);
+    QVERIFY2(back.has_value(), qPrintable(error));
+    QCOMPARE(back->remote.audience(), audience);
+}
