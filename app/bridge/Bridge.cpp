@@ -122,6 +122,10 @@ Bridge::Bridge(Options options, QObject *parent)
     });
     connect(&m_stdio, &StdioChannel::closed, this, [this] {
         m_stdinClosed = true;
+        if (!m_startFailure.isEmpty()) {
+            Q_EMIT finished(m_startFailureCode);
+            return;
+        }
         maybeFinish();
     });
     connect(&m_daemon, &ipc::Client::disconnected, this, [this] {
@@ -139,8 +143,8 @@ void Bridge::log(const QString &text) const
 void Bridge::start()
 {
     if (!m_daemon.connectToDaemon(5000)) {
-        log(QStringLiteral("cannot reach latchkeyd at %1: %2").arg(m_options.socketPath, m_daemon.lastError()));
-        Q_EMIT finished(3);
+        startFailed(3,
+                    QStringLiteral("cannot reach latchkeyd at %1: %2").arg(m_options.socketPath, m_daemon.lastError()));
         return;
     }
     resolve([this] {
@@ -167,8 +171,7 @@ void Bridge::resolve(std::function<void()> ready)
                                addServer(ready);
                                return;
                            }
-                           log(QString::fromStdString(response.errorMessage));
-                           Q_EMIT finished(1);
+                           startFailed(1, QString::fromStdString(response.errorMessage));
                        });
 }
 
@@ -178,8 +181,8 @@ void Bridge::addServer(std::function<void()> ready)
     if (!m_options.assumeYes &&
         !askOnTerminal(
             QStringLiteral("Latchkey does not know %1 yet. Add it and sign in when it asks? [y/N] ").arg(url))) {
-        log(QStringLiteral("%1 is not configured; add it with `latchkey add %1` or run with --yes").arg(url));
-        Q_EMIT finished(1);
+        startFailed(1,
+                    QStringLiteral("%1 is not configured; add it with `latchkey add %1` or run with --yes").arg(url));
         return;
     }
     // A readable, unique name: host-port, then -2, -3… if taken.
@@ -203,8 +206,7 @@ void Bridge::addServer(std::function<void()> ready)
                                    return;
                                }
                                if (!response.ok()) {
-                                   log(QString::fromStdString(response.errorMessage));
-                                   Q_EMIT finished(1);
+                                   startFailed(1, QString::fromStdString(response.errorMessage));
                                    return;
                                }
                                m_server = name;
@@ -252,6 +254,10 @@ void Bridge::onLine(const QByteArray &line)
         m_stdio.write(compact({{"jsonrpc", "2.0"},
                                {"id", nullptr},
                                {"error", {{"code", -32600}, {"message", "invalid request: not a JSON-RPC object"}}}}));
+        return;
+    }
+    if (!m_startFailure.isEmpty()) {
+        refuse(*message);
         return;
     }
     // Until the session exists (daemon resolved, initialize answered), later messages wait their turn.
@@ -505,6 +511,36 @@ void Bridge::fail(const Json &message, int code, const QString &text)
             {{"jsonrpc", "2.0"}, {"id", message["id"]}, {"error", {{"code", code}, {"message", text.toStdString()}}}}));
     }
     done(message);
+}
+
+void Bridge::startFailed(int exitCode, const QString &why)
+{
+    log(why);
+    m_startFailure = why;
+    m_startFailureCode = exitCode;
+    const auto waiting = std::exchange(m_waiting, {});
+    for (const Json &message : waiting) {
+        refuse(message);
+    }
+    if (m_stdinClosed) {
+        Q_EMIT finished(exitCode);
+    }
+}
+
+void Bridge::refuse(const Json &message)
+{
+    if (message.is_array()) {
+        for (const Json &item : message) {
+            refuse(item);
+        }
+        return;
+    }
+    // Requests get the reason (an MCP client shows it); notifications and answers have no one to tell.
+    if (message.is_object() && message.contains("method") && message.contains("id") && !message["id"].is_null()) {
+        m_stdio.write(compact({{"jsonrpc", "2.0"},
+                               {"id", message["id"]},
+                               {"error", {{"code", -32000}, {"message", m_startFailure.toStdString()}}}}));
+    }
 }
 
 void Bridge::done(const Json &message)

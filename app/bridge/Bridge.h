@@ -60,6 +60,10 @@ private:
     // Relays the JSON-RPC message(s) in body to stdout.
     Delivery deliver(const QByteArray &body, const Json &id = nullptr);
     void fail(const Json &message, int code, const QString &text);
+    // The bridge cannot serve the server at all (daemon unreachable, server unknown or unreachable): every
+    // request, waiting or still to come, is answered with `why` until stdin closes; then exit with `exitCode`.
+    void startFailed(int exitCode, const QString &why);
+    void refuse(const Json &message);
     void openStream();
     void done(const Json &message);
     void maybeFinish();
@@ -79,6 +83,8 @@ private:
     bool m_finishing = false;
     bool m_streamOpen = false;
     int m_inFlight = 0;
+    int m_startFailureCode = 0;
+    QString m_startFailure;
     QByteArray m_sessionId;
     QByteArray m_protocolVersion;
     QByteArray m_challenge;     // WWW-Authenticate of the last 401, for the sign-in it may lead to

@@ -205,12 +205,19 @@ void TestBridge::unknownServerWithoutYesIsRefused()
     auto bridgePtr = newBridge();
     BridgeProcess &bridge = *bridgePtr;
     QVERIFY(bridge.start(*m_daemon, {unknown})); // no --yes, and no terminal to ask on
-    bridge.initialize(5000);
+    // The MCP client hears why, as the answer to its initialize and to whatever it asks next.
+    for (const QJsonObject &answer : {bridge.initialize(5000), bridge.call(QStringLiteral("tools/list"), {}, 5000)}) {
+        const QString message =
+            answer.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+        QVERIFY2(message.contains(QStringLiteral("is not configured")) && message.contains(unknown), dump(answer));
+    }
+    QVERIFY(bridge.isRunning()); // until the client lets go
+    bridge.closeStdin();
     QCOMPARE(bridge.waitForExit(), 1);
     const QByteArray err = bridge.standardError();
     QVERIFY2(err.contains("is not configured") && err.contains("--yes") && err.contains(unknown.toUtf8()),
              err.constData());
-    QCOMPARE(bridge.bytesRead(), 0);                                             // nothing on stdout
+    QVERIFY(bridge.protocolViolations().isEmpty());                              // stdout: JSON-RPC only
     QCOMPARE(serverNames(), before);                                             // nothing added
     QCOMPARE(stats(*m_sse).value(QStringLiteral("posts")).toInt(), postsBefore); // the server was not contacted
 }
@@ -227,6 +234,11 @@ void TestBridge::unknownUnreachableServerWithYesIsRefused()
     auto bridgePtr = newBridge();
     BridgeProcess &bridge = *bridgePtr;
     QVERIFY(bridge.start(*m_daemon, {url, QStringLiteral("--yes")}));
+    const QJsonObject answer = bridge.initialize(20000);
+    const QString message =
+        answer.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+    QVERIFY2(message.contains(QStringLiteral("cannot reach")), dump(answer));
+    bridge.closeStdin();
     QCOMPARE(bridge.waitForExit(), 1);
     QVERIFY2(bridge.standardError().contains("cannot reach"), bridge.standardError().constData());
     QCOMPARE(serverNames(), before);
