@@ -5,6 +5,8 @@
 #include "WellKnown.h"
 #include "WwwAuthenticate.h"
 
+#include <algorithm>
+
 namespace latchkey {
 
 using oauth::ResourceUri;
@@ -99,6 +101,7 @@ void Discovery::probe(std::shared_ptr<Run> run)
                         return;
                     }
                     if (response.status >= 200 && response.status < 300) {
+                        endProbeSession(run->result.serverUrl, response.header("Mcp-Session-Id"));
                         run->probeStatus = response.status;
                         run->result.authRequired = false;
                         run->done(run->result, {});
@@ -112,6 +115,17 @@ void Discovery::probe(std::shared_ptr<Run> run)
                     run->candidates = WellKnown::protectedResourceMetadataUrls(run->result.serverUrl, {});
                     fetchProtectedResource(run, 0);
                 });
+}
+
+void Discovery::endProbeSession(const QString &serverUrl, const QByteArray &session)
+{
+    // The probe's initialize opened a session on a server that needs no sign-in: end it (Streamable HTTP,
+    // "Session Management") rather than leave it to the server's idle timeout. Visible ASCII only.
+    const bool usable = !session.isEmpty() && session.size() <= 1024 &&
+                        std::all_of(session.begin(), session.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+    if (usable) {
+        m_http.deleteResource(QUrl(serverUrl), {{"Mcp-Session-Id", session}}, [](const HttpResponse &) {});
+    }
 }
 
 void Discovery::fetchProtectedResource(std::shared_ptr<Run> run, int index)

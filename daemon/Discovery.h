@@ -47,6 +47,7 @@ public:
 private:
     struct Run;
     void probe(std::shared_ptr<Run> run);
+    void endProbeSession(const QString &serverUrl, const QByteArray &session);
     void challenged(std::shared_ptr<Run> run, const QList<QByteArray> &challenge);
     void fetchProtectedResource(std::shared_ptr<Run> run, int index);
     void fetchAuthorizationServer(std::shared_ptr<Run> run, int index);

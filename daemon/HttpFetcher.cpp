@@ -59,6 +59,11 @@ void HttpFetcher::post(const QUrl &url, const QByteArray &contentType, const QBy
     send("POST", url, contentType, body, headers, std::move(done));
 }
 
+void HttpFetcher::deleteResource(const QUrl &url, const Headers &headers, Callback done)
+{
+    send("DELETE", url, {}, {}, headers, std::move(done));
+}
+
 void HttpFetcher::postForm(const QUrl &url, const QList<QPair<QString, QString>> &form, const Headers &headers,
                            Callback done)
 {

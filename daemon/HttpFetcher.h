@@ -41,6 +41,7 @@ public:
     void get(const QUrl &url, const Headers &headers, Callback done);
     void post(const QUrl &url, const QByteArray &contentType, const QByteArray &body, const Headers &headers,
               Callback done);
+    void deleteResource(const QUrl &url, const Headers &headers, Callback done);
     // application/x-www-form-urlencoded, each value percent-encoded.
     void postForm(const QUrl &url, const QList<QPair<QString, QString>> &form, const Headers &headers, Callback done);
 

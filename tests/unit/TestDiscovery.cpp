@@ -53,6 +53,7 @@ private Q_SLOTS:
 
     void authNotRequired();
     void probeIsAnUnauthenticatedInitialize();
+    void probeSessionEnded();
     void hintUsed();
     void unacceptableHintIgnored();
     void challengeAmongSeveral();
@@ -189,6 +190,23 @@ void TestDiscovery::probeIsAnUnauthenticatedInitialize()
     const json body = json::parse(probe.body.constData());
     QCOMPARE(QString::fromStdString(body.at("method").get<std::string>()), QStringLiteral("initialize"));
     QCOMPARE(QString::fromStdString(body.at("jsonrpc").get<std::string>()), QStringLiteral("2.0"));
+}
+
+void TestDiscovery::probeSessionEnded()
+{
+    // A session-ful server that needs no sign-in: the probe's session is ended, not left open.
+    m_server->on(QStringLiteral("/mcp"),
+                 Response::json(200, R"({"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18"}})")
+                     .withHeader("Mcp-Session-Id", "probe-session-1"));
+    const Outcome outcome = discover();
+    QVERIFY2(outcome.result, qPrintable(outcome.error));
+    QVERIFY(!outcome.result->authRequired);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount(), 2, 10000);
+    const FakeHttpServer::Request end = m_server->requests().at(1);
+    QCOMPARE(end.method, QByteArray("DELETE"));
+    QCOMPARE(end.path, QStringLiteral("/mcp"));
+    QCOMPARE(end.header("Mcp-Session-Id"), QByteArray("probe-session-1"));
+    QVERIFY(end.header("Authorization").isEmpty());
 }
 
 void TestDiscovery::hintUsed()
