@@ -523,8 +523,24 @@ void Dispatcher::serverAddRemote(const Request &request, const ServerRecord &rec
     if (!requireOAuth(request, reply)) {
         return;
     }
+    // One record per resource: token.get {resource} must name exactly one grant.
+    const auto sameResource = [this](const ServerRecord &wanted) -> std::optional<QString> {
+        for (const ServerRecord &known : m_registry.servers()) {
+            if (known.kind == ServerRecord::Kind::Remote && known.remote.resource == wanted.remote.resource) {
+                return known.name;
+            }
+        }
+        return std::nullopt;
+    };
+    const auto alreadyConfigured = [&record](const QString &as) {
+        return "\"" + record.remote.url.toStdString() + "\" is already configured as \"" + as.toStdString() + "\"";
+    };
+    if (const auto existing = sameResource(record)) {
+        reply(Response::failure(request.id, error::AlreadyExists, alreadyConfigured(*existing)));
+        return;
+    }
     // Discovery first: nothing is stored for a server whose metadata breaks a rule.
-    m_discovery->discover(record.remote.url, [this, id = request.id, record, peer,
+    m_discovery->discover(record.remote.url, [this, id = request.id, record, peer, sameResource, alreadyConfigured,
                                               reply](const std::optional<DiscoveryResult> &result, const QString &why) {
         if (!result) {
             Json audit = peerJson(peer);
@@ -537,6 +553,10 @@ void Dispatcher::serverAddRemote(const Request &request, const ServerRecord &rec
         if (m_registry.find(record.name)) {
             reply(Response::failure(id, error::AlreadyExists,
                                     "a server named \"" + record.name.toStdString() + "\" already exists"));
+            return;
+        }
+        if (const auto existing = sameResource(record)) { // added while discovery ran
+            reply(Response::failure(id, error::AlreadyExists, alreadyConfigured(*existing)));
             return;
         }
         ServerRecord stored = record;

@@ -97,6 +97,7 @@ private Q_SLOTS:
     void serverUnreachableGivesJsonRpcErrors();
     void stdinClosedEndsTheSessionWithDelete_data();
     void stdinClosedEndsTheSessionWithDelete();
+    void sameServerTwiceRefused();
 
 private:
     // A bridge to `url`, initialized; the test fails (and returns nullptr) if it is not.
@@ -484,6 +485,23 @@ void TestBridge::stdinClosedEndsTheSessionWithDelete()
     QCOMPARE(bridge->waitForExit(), 0);
     QVERIFY2(stats(server).value(QStringLiteral("deleted")).toArray().contains(session),
              dump(stats(server)) + "\nsession " + session.toUtf8());
+}
+
+void TestBridge::sameServerTwiceRefused()
+{
+    // One record per resource, so that a token asked for by resource has exactly one grant to come from.
+    NodeServer server(QStringLiteral("plain-mcp.mjs"), {});
+    QVERIFY2(server.start(), qPrintable(server.errorString()));
+    const QString url = server.value(QStringLiteral("url"));
+    const QString first = DaemonHarness::uniqueName(QStringLiteral("dup-a"));
+    const QString second = DaemonHarness::uniqueName(QStringLiteral("dup-b"));
+    const auto added = m_daemon->cli({QStringLiteral("add"), url, QStringLiteral("--name"), first});
+    QVERIFY2(added.exitCode == 0, added.err.constData());
+    const auto again = m_daemon->cli({QStringLiteral("add"), url, QStringLiteral("--name"), second});
+    QCOMPARE(again.exitCode, 1);
+    QVERIFY2(again.err.contains("already configured as") && again.err.contains(first.toUtf8()), again.err.constData());
+    QVERIFY(serverNames().contains(first));
+    QVERIFY(!serverNames().contains(second));
 }
 
 QTEST_GUILESS_MAIN(TestBridge)
