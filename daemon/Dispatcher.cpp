@@ -14,6 +14,7 @@
 #include "Vault.h"
 
 #include <QCoreApplication>
+#include <QDateTime>
 
 #include <memory>
 
@@ -164,6 +165,14 @@ Json Dispatcher::describe(const ServerRecord &record) const
             }
         }
     }
+    if (record.kind == ServerRecord::Kind::Remote && m_tokens) {
+        if (const qint64 expiresAt = m_tokens->expiresAt(record.name); expiresAt > 0) {
+            json["expires_at"] = expiresAt;
+        }
+    }
+    if (const qint64 lastUsed = m_lastUsed.value(record.name); lastUsed > 0) {
+        json["last_used_at"] = lastUsed;
+    }
     Json secrets = Json::array();
     for (const QString &key : m_registry.secretKeys(record.name)) {
         secrets.push_back(key.toStdString());
@@ -246,6 +255,7 @@ void Dispatcher::serverRemove(const Request &request, const ipc::PeerCredentials
         Json audit = peerJson(peer);
         audit["server"] = name.toStdString();
         m_audit.record("server.removed", audit);
+        m_lastUsed.remove(name);
         Q_EMIT serverChanged({{"name", name.toStdString()}, {"change", "removed"}});
         reply(Response::success(id, {{"revocation", revocation.toStdString()}}));
     };
@@ -376,6 +386,7 @@ void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &p
             return;
         }
         m_audit.record("secret.handout", audit);
+        m_lastUsed.insert(server, QDateTime::currentSecsSinceEpoch());
         reply(Response::success(id, {{"command", command}, {"env", std::move(pending->env)}}));
     };
     if (pending->outstanding == 0) {
@@ -792,6 +803,7 @@ void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &pe
             }
             audit["token"] = AuditLog::hashId(answer.accessToken.toUtf8());
             m_audit.record("token.handout", audit);
+            m_lastUsed.insert(server, QDateTime::currentSecsSinceEpoch());
             const ServerRecord *record = m_registry.find(server);
             reply(
                 Response::success(id, {{"access_token", answer.accessToken.toStdString()},

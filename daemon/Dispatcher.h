@@ -3,6 +3,7 @@
 #include "Message.h"
 #include "PeerCredentials.h"
 
+#include <QHash>
 #include <QObject>
 
 #include <functional>
@@ -73,6 +74,9 @@ private:
     ClientRegistration *m_registration = nullptr;
     SignInService *m_signIn = nullptr;
     TokenManager *m_tokens = nullptr;
+    // When each server's credentials were last handed out (seconds since the epoch), since this daemon
+    // started; server.list shows it as last_used_at.
+    QHash<QString, qint64> m_lastUsed;
 };
 
 } // namespace latchkey

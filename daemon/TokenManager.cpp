@@ -34,6 +34,7 @@ struct TokenManager::Grant
     QList<Callback> waiting; // askers during a refresh, each with its minimum validity
     QTimer timer;            // the next proactive refresh or retry
     int retrySeconds = 0;
+    qint64 expiresAt = 0; // of the token set last stored, loaded or refreshed; never the token itself
 };
 
 TokenManager::TokenManager(Vault &vault, ServerRegistry &registry, HttpFetcher &http, AuditLog &audit, QObject *parent)
@@ -296,8 +297,15 @@ void TokenManager::finishRefresh(const QString &server, const Answer &answer)
     }
 }
 
+qint64 TokenManager::expiresAt(const QString &server) const
+{
+    const auto slot = m_grants.value(server);
+    return slot ? slot->expiresAt : 0;
+}
+
 void TokenManager::schedule(const QString &server, const TokenSet &tokens)
 {
+    grant(server).expiresAt = tokens.expiresAt;
     // 75-80 % of the lifetime, jittered so many grants do not refresh in lockstep.
     const double fraction = 0.75 + QRandomGenerator::global()->bounded(0.05);
     const qint64 at = tokens.refreshAt(fraction);
@@ -334,6 +342,7 @@ void TokenManager::setGrantState(const QString &server, int state, const QString
 void TokenManager::markDead(const QString &server, const QString &reason)
 {
     grant(server).timer.stop();
+    grant(server).expiresAt = 0;
     m_audit.record("grant.dead", {{"server", server.toStdString()}, {"reason", reason.toStdString()}});
     m_vault.remove(vaultKey(server), [](const SecretStore::Result &) {});
     setGrantState(server, static_cast<int>(RemoteServer::GrantState::NeedsLogin), reason);
@@ -361,6 +370,7 @@ void TokenManager::signOut(const QString &server, std::function<void(const QStri
         const ServerRecord *record = m_registry.find(server);
         const auto forget = [this, server, done](const QString &note) {
             m_vault.remove(vaultKey(server), [this, server, done, note](const SecretStore::Result &) {
+                grant(server).expiresAt = 0;
                 setGrantState(server, static_cast<int>(RemoteServer::GrantState::None), {});
                 m_audit.record("grant.signed_out",
                                {{"server", server.toStdString()}, {"revocation", note.toStdString()}});

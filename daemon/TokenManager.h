@@ -58,6 +58,8 @@ public:
     // Schedules refreshes for every active grant (at daemon start).
     void scheduleAll();
 
+    // When the grant's current access token expires (seconds since the epoch); 0 when unknown or none.
+    qint64 expiresAt(const QString &server) const;
     int refreshRequestCount() const { return m_refreshRequests; }
     // Where a confidential client's credentials come from, so that refresh and revocation authenticate
     // the way the client is registered. Without it, they send client_id alone (public clients).

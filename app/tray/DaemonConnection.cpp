@@ -120,7 +120,20 @@ void DaemonConnection::onEvent(const ipc::Event &event)
 {
     qCDebug(lcTray) << "event" << event.name.c_str();
     refresh();
+    Q_EMIT daemonEvent(event);
     Q_EMIT eventReceived(QString::fromStdString(event.name));
+}
+
+void DaemonConnection::call(const std::string &method, ipc::Json params, Callback done)
+{
+    if (m_state != State::Connected) {
+        const QString why = m_lastError.isEmpty() ? tr("the Latchkey daemon is not running") : m_lastError;
+        QTimer::singleShot(0, this, [done = std::move(done), why] {
+            done(ipc::Response::failure(0, ipc::error::DaemonUnreachable, why.toStdString()));
+        });
+        return;
+    }
+    m_client.callAsync(method, std::move(params), std::move(done));
 }
 
 void DaemonConnection::refresh()

@@ -9,6 +9,7 @@
 #include <QTimer>
 
 #include <chrono>
+#include <functional>
 
 namespace latchkey::tray {
 
@@ -39,6 +40,11 @@ public:
     // Connected: refresh(). Otherwise: try to connect now instead of waiting out the backoff.
     void refreshOrReconnect();
 
+    // Any daemon method, asynchronously: done runs exactly once, later, with the daemon's answer or a
+    // client-side error (daemon_unreachable when not connected, connection_closed when it drops).
+    using Callback = std::function<void(const ipc::Response &)>;
+    void call(const std::string &method, ipc::Json params, Callback done);
+
     State state() const { return m_state; }
     QString socketPath() const { return m_client.socketPath(); }
     // Why the last attempt or connection failed, for the UI; empty when connected.
@@ -59,6 +65,8 @@ Q_SIGNALS:
     void serversChanged(const QList<latchkey::tray::ServerInfo> &servers);
     // Every event the daemon pushes, after the refresh it triggers has been asked for.
     void eventReceived(const QString &name);
+    // The same events with their data (login.progress carries the sign-in URL to whoever asked).
+    void daemonEvent(const latchkey::ipc::Event &event);
 
 private:
     void attempt();

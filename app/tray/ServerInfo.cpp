@@ -26,6 +26,14 @@ int ServerInfo::requiredSecretCount() const
     return static_cast<int>(keys.size());
 }
 
+bool ServerInfo::needsSignIn() const
+{
+    if (!isRemote()) {
+        return false;
+    }
+    return grantState == QStringLiteral("needs_login") || (authRequired && grantState == QStringLiteral("none"));
+}
+
 std::optional<ServerInfo> ServerInfo::fromJson(const ipc::Json &json)
 {
     ServerInfo info;
@@ -44,6 +52,33 @@ std::optional<ServerInfo> ServerInfo::fromJson(const ipc::Json &json)
         binding.present = JsonFields::boolean(item, "present");
         if (!binding.variable.isEmpty()) {
             info.env.append(binding);
+        }
+    }
+    info.url = JsonFields::string(json, "url");
+    info.resource = JsonFields::string(json, "resource");
+    info.issuer = JsonFields::string(json, "issuer");
+    info.scopes = JsonFields::strings(json, "scopes");
+    const ipc::Json grant = JsonFields::object(json, "grant");
+    info.grantState = JsonFields::string(grant, "state");
+    info.grantReason = JsonFields::string(grant, "reason");
+    info.signingIn = JsonFields::boolean(json, "signing_in");
+    info.authRequired = JsonFields::boolean(json, "auth_required", true);
+    info.expiresAt = JsonFields::integer(json, "expires_at");
+    info.lastUsedAt = JsonFields::integer(json, "last_used_at");
+    info.rung = JsonFields::string(json, "rung");
+    if (info.rung.isEmpty()) {
+        info.rung = info.isRemote()      ? QStringLiteral("oauth")
+                    : info.env.isEmpty() ? QStringLiteral("none")
+                                         : QStringLiteral("api_key");
+    }
+    // Apps: strings, or objects naming the executable (the consent side's shape is not fixed yet).
+    for (const ipc::Json &app : JsonFields::array(json, "apps")) {
+        QString exe = app.is_string() ? QString::fromStdString(app.get<std::string>()) : JsonFields::string(app, "exe");
+        if (exe.isEmpty()) {
+            exe = JsonFields::string(app, "name");
+        }
+        if (!exe.isEmpty()) {
+            info.apps.append(exe);
         }
     }
     return info;

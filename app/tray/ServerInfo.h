@@ -27,6 +27,28 @@ struct ServerInfo
     QList<EnvBinding> env;
     QStringList secrets; // the keys stored for this server
 
+    // Remote servers (kind "remote").
+    QString url;
+    QString resource;
+    QString issuer; // the authorization server
+    QStringList scopes;
+    QString grantState; // "none", "active" or "needs_login"
+    QString grantReason;
+    bool signingIn = false;
+    bool authRequired = true;
+    // Seconds since the epoch; 0 when the daemon does not know (or does not say).
+    qint64 expiresAt = 0;
+    qint64 lastUsedAt = 0;
+    // How the server's credential is obtained: the daemon's "rung" when it says, else derived.
+    QString rung;
+    // The local apps allowed to use this server (executable paths), when the daemon sends them.
+    QStringList apps;
+
+    bool isRemote() const { return kind == QStringLiteral("remote"); }
+    // A remote server that wants a sign-in: its grant died, or it needs auth and has none yet.
+    bool needsSignIn() const;
+    bool isSignedIn() const { return grantState == QStringLiteral("active"); }
+
     // The keys the environment needs that are not stored yet, in binding order, without repeats.
     QStringList missingSecrets() const;
     int requiredSecretCount() const;

@@ -2,6 +2,9 @@
 
 #include "Icons.h"
 
+#include <QDateTime>
+#include <QFileInfo>
+#include <QLocale>
 #include <QRegularExpression>
 
 #include <algorithm>
@@ -67,6 +70,29 @@ int ServerListModel::columnCount(const QModelIndex &parent) const
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+const ServerInfo *ServerListModel::serverAt(int row) const
+{
+    return row >= 0 && row < m_servers.size() ? &m_servers.at(row) : nullptr;
+}
+
+void ServerListModel::setNow(qint64 now)
+{
+    m_now = now;
+    refreshTimes();
+}
+
+qint64 ServerListModel::now() const
+{
+    return m_now > 0 ? m_now : QDateTime::currentSecsSinceEpoch();
+}
+
+void ServerListModel::refreshTimes()
+{
+    if (!m_servers.isEmpty()) {
+        Q_EMIT dataChanged(index(0, ExpiryColumn), index(rowCount() - 1, LastUsedColumn), {Qt::DisplayRole});
+    }
+}
+
 QVariant ServerListModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid)) {
@@ -75,28 +101,11 @@ QVariant ServerListModel::data(const QModelIndex &index, int role) const
     const ServerInfo &server = m_servers.at(index.row());
     switch (role) {
     case Qt::DisplayRole:
-        switch (index.column()) {
-        case NameColumn:
-            return server.name;
-        case KindColumn:
-            return kindText(server);
-        case CommandColumn:
-            return displayCommand(server.command);
-        case SecretsColumn:
-            return secretsText(server);
-        default:
-            return {};
-        }
+        return displayText(server, index.column());
     case Qt::ToolTipRole:
-        if (index.column() == CommandColumn) {
-            return displayCommand(server.command);
-        }
-        if (index.column() == SecretsColumn) {
-            return secretsToolTip(server);
-        }
-        return {};
+        return toolTip(server, index.column());
     case Qt::DecorationRole:
-        if (index.column() == SecretsColumn && !server.missingSecrets().isEmpty()) {
+        if (index.column() == StateColumn && (!server.missingSecrets().isEmpty() || server.needsSignIn())) {
             return Icons::attentionMark();
         }
         return {};
@@ -104,6 +113,61 @@ QVariant ServerListModel::data(const QModelIndex &index, int role) const
         return server.missingSecrets();
     case ServerNameRole:
         return server.name;
+    default:
+        return {};
+    }
+}
+
+QVariant ServerListModel::displayText(const ServerInfo &server, int column) const
+{
+    switch (column) {
+    case NameColumn:
+        return server.name;
+    case TargetColumn:
+        return targetText(server);
+    case RungColumn:
+        return rungText(server.rung);
+    case IssuerColumn:
+        return server.issuer;
+    case ScopesColumn:
+        return server.scopes.join(QLatin1Char(' '));
+    case ExpiryColumn:
+        if (server.expiresAt > 0) {
+            return relativeTime(server.expiresAt, now());
+        }
+        return server.isSignedIn() ? tr("unknown") : QString();
+    case LastUsedColumn:
+        return server.lastUsedAt > 0 ? relativeTime(server.lastUsedAt, now()) : tr("not since start");
+    case AppsColumn:
+        return appsText(server.apps);
+    case StateColumn:
+        return stateText(server);
+    default:
+        return {};
+    }
+}
+
+QVariant ServerListModel::toolTip(const ServerInfo &server, int column) const
+{
+    const auto moment = [](qint64 when) {
+        return when > 0 ? QVariant(QLocale().toString(QDateTime::fromSecsSinceEpoch(when))) : QVariant();
+    };
+    switch (column) {
+    case TargetColumn:
+    case ScopesColumn:
+    case IssuerColumn:
+        return displayText(server, column);
+    case AppsColumn:
+        return server.apps.join(QLatin1Char('\n'));
+    case ExpiryColumn:
+        return moment(server.expiresAt);
+    case LastUsedColumn:
+        return moment(server.lastUsedAt);
+    case StateColumn:
+        if (server.isRemote()) {
+            return server.grantReason.isEmpty() ? stateText(server) : server.grantReason;
+        }
+        return secretsToolTip(server);
     default:
         return {};
     }
@@ -117,27 +181,73 @@ QVariant ServerListModel::headerData(int section, Qt::Orientation orientation, i
     switch (section) {
     case NameColumn:
         return tr("Name");
-    case KindColumn:
-        return tr("Kind");
-    case CommandColumn:
-        return tr("Command");
-    case SecretsColumn:
-        return tr("Secrets");
+    case TargetColumn:
+        return tr("URL or command");
+    case RungColumn:
+        return tr("Rung");
+    case IssuerColumn:
+        return tr("Authorization server");
+    case ScopesColumn:
+        return tr("Scopes");
+    case ExpiryColumn:
+        return tr("Expires");
+    case LastUsedColumn:
+        return tr("Last used");
+    case AppsColumn:
+        return tr("Apps");
+    case StateColumn:
+        return tr("State");
     default:
         return {};
     }
 }
 
-QString ServerListModel::kindText(const ServerInfo &server) const
+QString ServerListModel::targetText(const ServerInfo &server)
 {
-    if (server.kind == QStringLiteral("stdio")) {
-        return tr("local (stdio)");
-    }
-    return server.kind;
+    return server.isRemote() ? server.url : displayCommand(server.command);
 }
 
-QString ServerListModel::secretsText(const ServerInfo &server) const
+QString ServerListModel::rungText(const QString &rung)
 {
+    if (rung == QStringLiteral("api_key")) {
+        return tr("API key");
+    }
+    if (rung == QStringLiteral("oauth")) {
+        return tr("OAuth");
+    }
+    if (rung == QStringLiteral("enterprise")) {
+        return tr("Enterprise");
+    }
+    if (rung == QStringLiteral("none")) {
+        return tr("none");
+    }
+    return rung;
+}
+
+QString ServerListModel::appsText(const QStringList &apps)
+{
+    QStringList names;
+    for (const QString &app : apps) {
+        const QString file = QFileInfo(app).fileName();
+        names.append(file.isEmpty() ? app : file);
+    }
+    return names.join(QStringLiteral(", "));
+}
+
+QString ServerListModel::stateText(const ServerInfo &server)
+{
+    if (server.isRemote()) {
+        if (server.signingIn) {
+            return tr("signing in…");
+        }
+        if (server.grantState == QStringLiteral("active")) {
+            return tr("signed in");
+        }
+        if (server.grantState == QStringLiteral("needs_login")) {
+            return tr("sign-in needed");
+        }
+        return server.authRequired ? tr("not signed in") : tr("no sign-in needed");
+    }
     const int required = server.requiredSecretCount();
     if (required == 0) {
         return tr("none needed");
@@ -147,6 +257,24 @@ QString ServerListModel::secretsText(const ServerInfo &server) const
         return tr("%n stored", nullptr, required);
     }
     return tr("missing: %1").arg(missing.join(QStringLiteral(", ")));
+}
+
+QString ServerListModel::relativeTime(qint64 when, qint64 now)
+{
+    const qint64 delta = when - now;
+    const qint64 magnitude = delta < 0 ? -delta : delta;
+    if (magnitude < 60) {
+        return delta >= 0 ? tr("in under a minute") : tr("just now");
+    }
+    QString amount;
+    if (magnitude < 3600) {
+        amount = tr("%1 min").arg(magnitude / 60);
+    } else if (magnitude < 48 * 3600) {
+        amount = tr("%1 h").arg(magnitude / 3600);
+    } else {
+        amount = tr("%1 days").arg(magnitude / 86400);
+    }
+    return delta >= 0 ? tr("in %1").arg(amount) : tr("%1 ago").arg(amount);
 }
 
 QString ServerListModel::secretsToolTip(const ServerInfo &server) const

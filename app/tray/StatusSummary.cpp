@@ -33,9 +33,13 @@ StatusSummary StatusSummary::evaluate(DaemonConnection::State state, const Daemo
     }
 
     QStringList missingNames;
+    QStringList signInNames;
     for (const ServerInfo &server : servers) {
         if (!server.missingSecrets().isEmpty()) {
             missingNames.append(server.name);
+        }
+        if (server.needsSignIn()) {
+            signInNames.append(server.name);
         }
     }
     const auto missing = static_cast<int>(missingNames.size());
@@ -76,6 +80,10 @@ StatusSummary StatusSummary::evaluate(DaemonConnection::State state, const Daemo
     } else if (!status->configOk) {
         summary.health = Health::Error;
         summary.headline = tr("The server configuration cannot be read");
+    } else if (!signInNames.isEmpty()) {
+        summary.health = Health::Attention;
+        summary.headline = signInNames.size() == 1 ? tr("%1 needs you to sign in").arg(signInNames.first())
+                                                   : tr("%1 servers need you to sign in").arg(signInNames.size());
     } else if (missing > 0) {
         summary.health = Health::Attention;
         summary.headline = missing == 1 ? tr("%1 needs a secret").arg(missingNames.first())

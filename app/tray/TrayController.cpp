@@ -1,8 +1,10 @@
 #include "TrayController.h"
 
 #include "DaemonConnection.h"
+#include "MainWindow.h"
+#include "Notifier.h"
+#include "ServerActions.h"
 #include "ServerListModel.h"
-#include "StatusWindow.h"
 #include "TrayIcon.h"
 #include "TrayLogging.h"
 
@@ -18,11 +20,21 @@ TrayController::TrayController(Options options, QObject *parent)
 {
     // The model first, so the window and icon see the new rows when they hear the same signal.
     connect(m_connection.get(), &DaemonConnection::serversChanged, m_model.get(), &ServerListModel::setServers);
-    m_window = std::make_unique<StatusWindow>(m_connection.get(), m_model.get());
+    m_actions = std::make_unique<ServerActions>(m_connection.get());
+    m_window = std::make_unique<MainWindow>(m_connection.get(), m_model.get(), m_actions.get());
+    connect(m_window.get(), &MainWindow::quitRequested, qApp, &QCoreApplication::quit);
+    m_notifier = std::make_unique<Notifier>(m_connection.get());
     if (m_options.useSystemTray && QSystemTrayIcon::isSystemTrayAvailable()) {
-        m_trayIcon = std::make_unique<TrayIcon>(m_connection.get());
-        connect(m_trayIcon.get(), &TrayIcon::openRequested, m_window.get(), &StatusWindow::present);
+        m_trayIcon = std::make_unique<TrayIcon>(m_connection.get(), m_actions.get());
+        connect(m_trayIcon.get(), &TrayIcon::openRequested, m_window.get(), &MainWindow::present);
         connect(m_trayIcon.get(), &TrayIcon::quitRequested, qApp, &QCoreApplication::quit);
+        m_notifier->setTrayIcon(m_trayIcon->systemTrayIcon());
+        // A balloon clicked opens the window.
+        connect(m_trayIcon->systemTrayIcon(), &QSystemTrayIcon::messageClicked, m_window.get(), &MainWindow::present);
+    } else {
+        connect(m_notifier.get(), &Notifier::notified, m_window.get(),
+                [window = m_window.get()](Notifier::Kind, const QString &, const QString &title,
+                                          const QString &message) { window->showBanner(title, message); });
     }
 }
 
@@ -30,7 +42,9 @@ TrayController::~TrayController()
 {
     // Views go before the model and the connection they watch.
     m_trayIcon.reset();
+    m_notifier.reset();
     m_window.reset();
+    m_actions.reset();
 }
 
 void TrayController::start()

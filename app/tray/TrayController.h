@@ -7,13 +7,15 @@
 namespace latchkey::tray {
 
 class DaemonConnection;
+class MainWindow;
+class Notifier;
+class ServerActions;
 class ServerListModel;
-class StatusWindow;
 class TrayIcon;
 
-// Wires the tray app together: one connection to the daemon feeding one server model, the window,
-// and the tray icon where the desktop has a system tray (else the window is shown at start and
-// closing it quits).
+// Wires the tray app together: one connection to the daemon feeding one server model, the actions
+// on servers, the window, the notifier, and the tray icon where the desktop has a system tray (else
+// the window is shown at start, closing it quits, and notifications show in the window's banner).
 class TrayController : public QObject
 {
     Q_OBJECT
@@ -33,7 +35,9 @@ public:
 
     DaemonConnection *connection() const { return m_connection.get(); }
     ServerListModel *model() const { return m_model.get(); }
-    StatusWindow *window() const { return m_window.get(); }
+    ServerActions *actions() const { return m_actions.get(); }
+    MainWindow *window() const { return m_window.get(); }
+    Notifier *notifier() const { return m_notifier.get(); }
     // Null where there is no system tray.
     TrayIcon *trayIcon() const { return m_trayIcon.get(); }
 
@@ -41,7 +45,9 @@ private:
     Options m_options;
     std::unique_ptr<DaemonConnection> m_connection;
     std::unique_ptr<ServerListModel> m_model;
-    std::unique_ptr<StatusWindow> m_window;
+    std::unique_ptr<ServerActions> m_actions;
+    std::unique_ptr<MainWindow> m_window;
+    std::unique_ptr<Notifier> m_notifier;
     std::unique_ptr<TrayIcon> m_trayIcon;
 };
 

@@ -2,13 +2,15 @@
 
 #include "DaemonConnection.h"
 #include "Icons.h"
+#include "ServerActions.h"
 #include "StatusSummary.h"
 
 #include <QAction>
 
 namespace latchkey::tray {
 
-TrayIcon::TrayIcon(DaemonConnection *connection, QObject *parent) : QObject(parent), m_connection(connection)
+TrayIcon::TrayIcon(DaemonConnection *connection, ServerActions *actions, QObject *parent)
+    : QObject(parent), m_connection(connection), m_actions(actions)
 {
     m_open = m_menu.addAction(tr("&Open Latchkey"));
     QFont bold = m_open->font();
@@ -17,6 +19,11 @@ TrayIcon::TrayIcon(DaemonConnection *connection, QObject *parent) : QObject(pare
     m_menu.addSeparator();
     m_status = m_menu.addAction(QString());
     m_status->setEnabled(false);
+    m_signInSeparator = m_menu.addSeparator();
+    m_enterprise = m_menu.addAction(tr("&Enterprise sign-in…"));
+    m_enterprise->setVisible(m_actions != nullptr);
+    m_import = m_menu.addAction(tr("&Import from MCP clients…"));
+    m_import->setVisible(false);
     m_menu.addSeparator();
     m_quit = m_menu.addAction(tr("&Quit"));
 
@@ -24,6 +31,13 @@ TrayIcon::TrayIcon(DaemonConnection *connection, QObject *parent) : QObject(pare
     connect(m_quit, &QAction::triggered, this, &TrayIcon::quitRequested);
     connect(&m_icon, &QSystemTrayIcon::activated, this, &TrayIcon::onActivated);
     m_icon.setContextMenu(&m_menu);
+    if (m_actions) {
+        connect(m_enterprise, &QAction::triggered, m_actions, &ServerActions::enterpriseSignIn);
+        connect(m_actions, &ServerActions::enterpriseAvailabilityChanged, this, [this](bool available) {
+            m_enterprise->setText(available ? tr("&Enterprise sign-in…") : tr("&Enterprise sign-in (unavailable)"));
+            m_enterprise->setEnabled(available);
+        });
+    }
 
     connect(m_connection, &DaemonConnection::stateChanged, this, &TrayIcon::update);
     connect(m_connection, &DaemonConnection::statusChanged, this, &TrayIcon::update);
@@ -56,6 +70,28 @@ void TrayIcon::update()
     }
     m_status->setText(summary.headline);
     m_icon.setToolTip(tr("Latchkey: %1").arg(summary.headline));
+    m_enterprise->setEnabled(m_connection->state() == DaemonConnection::State::Connected && m_actions &&
+                             m_actions->enterpriseAvailable());
+    updateSignIns();
+}
+
+void TrayIcon::updateSignIns()
+{
+    qDeleteAll(m_signIns);
+    m_signIns.clear();
+    if (!m_actions) {
+        return;
+    }
+    for (const ServerInfo &server : m_connection->servers()) {
+        if (!server.needsSignIn() || server.signingIn) {
+            continue;
+        }
+        auto *action = new QAction(tr("Sign in to %1…").arg(server.name), &m_menu);
+        connect(action, &QAction::triggered, m_actions,
+                [actions = m_actions, name = server.name] { actions->signIn(name); });
+        m_menu.insertAction(m_signInSeparator, action);
+        m_signIns.append(action);
+    }
 }
 
 void TrayIcon::onActivated(QSystemTrayIcon::ActivationReason reason)

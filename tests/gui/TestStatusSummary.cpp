@@ -108,6 +108,34 @@ private Q_SLOTS:
         QCOMPARE(summary.headline, QStringLiteral("2 servers need secrets"));
     }
 
+    void serversNeedingSignInWantAttentionFirst()
+    {
+        const DaemonStatus status = healthyStatus();
+        ServerInfo dead;
+        dead.name = QStringLiteral("wiki");
+        dead.kind = QStringLiteral("remote");
+        dead.grantState = QStringLiteral("needs_login");
+        ServerInfo fresh = dead;
+        fresh.name = QStringLiteral("notes");
+        fresh.grantState = QStringLiteral("none");
+        ServerInfo open = fresh;
+        open.name = QStringLiteral("public");
+        open.authRequired = false;
+        ServerInfo live = dead;
+        live.name = QStringLiteral("drive");
+        live.grantState = QStringLiteral("active");
+
+        auto summary = StatusSummary::evaluate(State::Connected, &status,
+                                               {server(QStringLiteral("a"), {false}), dead, open, live});
+        QCOMPARE(summary.health, Health::Attention);
+        QCOMPARE(summary.headline, QStringLiteral("wiki needs you to sign in"));
+        summary = StatusSummary::evaluate(State::Connected, &status, {dead, fresh});
+        QCOMPARE(summary.headline, QStringLiteral("2 servers need you to sign in"));
+        // A server that needs no sign-in, and one signed in, need nothing.
+        summary = StatusSummary::evaluate(State::Connected, &status, {open, live});
+        QCOMPARE(summary.health, Health::Good);
+    }
+
     void keychainUnavailableIsAnError()
     {
         DaemonStatus status = healthyStatus();

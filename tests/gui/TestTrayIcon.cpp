@@ -1,6 +1,8 @@
 #include "DaemonConnection.h"
 #include "DaemonHarness.h"
+#include "GuiTestSupport.h"
 #include "Icons.h"
+#include "ServerActions.h"
 #include "TrayIcon.h"
 
 #include <QAction>
@@ -12,6 +14,7 @@ using latchkey::test::DaemonHarness;
 using latchkey::tray::DaemonConnection;
 using latchkey::tray::Health;
 using latchkey::tray::Icons;
+using latchkey::tray::ServerActions;
 using latchkey::tray::TrayIcon;
 using namespace std::chrono_literals;
 
@@ -23,6 +26,9 @@ QStringList menuTexts(QMenu *menu)
 {
     QStringList texts;
     for (QAction *action : menu->actions()) {
+        if (!action->isVisible()) {
+            continue;
+        }
         texts.append(action->isSeparator() ? QStringLiteral("-") : action->text());
     }
     return texts;
@@ -69,7 +75,7 @@ private Q_SLOTS:
         QCOMPARE(tray.health(), Health::Unknown);
         QCOMPARE(menuTexts(tray.menu()),
                  (QStringList{QStringLiteral("&Open Latchkey"), QStringLiteral("-"), tray.statusText(),
-                              QStringLiteral("-"), QStringLiteral("&Quit")}));
+                              QStringLiteral("-"), QStringLiteral("-"), QStringLiteral("&Quit")}));
         QAction *status = action(tray.menu(), tray.statusText());
         QVERIFY(status && !status->isEnabled());
 
@@ -140,6 +146,47 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(connection.servers().size(), 1, kTimeout);
         QTRY_COMPARE_WITH_TIMEOUT(tray.statusText(), runningText, kTimeout);
         QCOMPARE(tray.health(), running);
+    }
+
+    void menuOffersASignInForEachServerThatNeedsOne()
+    {
+        DaemonHarness harness;
+        const QString dead = DaemonHarness::uniqueName(QStringLiteral("dead"));
+        const QString fine = DaemonHarness::uniqueName(QStringLiteral("fine"));
+        // Nothing listens on port 9 of the loopback: the sign-in fails fast, in discovery.
+        QVERIFY(latchkey::test::writeServers(
+            harness, {latchkey::test::remoteRecord(dead, "needs_login", "invalid_grant", "https://127.0.0.1:9/mcp"),
+                      latchkey::test::remoteRecord(fine, "active")}));
+        QVERIFY(harness.start());
+        DaemonConnection connection(harness.socketPath());
+        connection.setRetryInterval(20ms, 200ms);
+        ServerActions actions(&connection);
+        TrayIcon tray(&connection, &actions);
+        connection.start();
+        QTRY_COMPARE_WITH_TIMEOUT(tray.signInActions().size(), 1, kTimeout);
+        QCOMPARE(tray.signInActions().first()->text(), QStringLiteral("Sign in to %1…").arg(dead));
+        QTRY_VERIFY_WITH_TIMEOUT(connection.hasStatus(), kTimeout);
+        // Attention for the sign-in, unless the keychain is missing (an error outranks it).
+        QTRY_COMPARE_WITH_TIMEOUT(tray.health(),
+                                  connection.status().keychainAvailable ? Health::Attention : Health::Error, kTimeout);
+        const QStringList texts = menuTexts(tray.menu());
+        QVERIFY2(texts.indexOf(tray.signInActions().first()->text()) == texts.indexOf(tray.statusText()) + 1,
+                 qPrintable(texts.join(QLatin1Char('|'))));
+        QVERIFY(texts.contains(QStringLiteral("&Enterprise sign-in…")));
+
+        // The entry asks the daemon to sign in; here discovery cannot reach the server, and says so.
+        QSignalSpy finished(&actions, &ServerActions::finished);
+        tray.signInActions().first()->trigger();
+        QVERIFY(finished.wait(kTimeout));
+        QCOMPARE(finished.first().at(0).value<ServerActions::Action>(), ServerActions::Action::SignIn);
+        QCOMPARE(finished.first().at(1).toString(), dead);
+        QCOMPARE(finished.first().at(2).toBool(), false);
+        QVERIFY(!finished.first().at(3).toString().isEmpty());
+
+        // Once the daemon is gone, there is nothing to sign in to.
+        QVERIFY(harness.stop());
+        QTRY_COMPARE_WITH_TIMEOUT(tray.signInActions().size(), 0, kTimeout);
+        QVERIFY(!action(tray.menu(), QStringLiteral("&Enterprise sign-in…"))->isEnabled());
     }
 };
 

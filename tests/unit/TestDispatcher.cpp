@@ -6,6 +6,7 @@
 #include "ServerRegistry.h"
 #include "Vault.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -86,6 +87,7 @@ private Q_SLOTS:
 
     void serverEnvOwnSecretsOnly();
     void serverEnvNoBindings();
+    void serverListSaysWhenLastUsed();
     void serverEnvSecretMissing();
     void serverEnvKeychainUnavailable();
     void serverEnvUnknownServer();
@@ -617,6 +619,34 @@ void TestDispatcher::serverEnvNoBindings()
     QVERIFY(response.result.at("env").empty());
     QCOMPARE(response.result.at("command").size(), size_t(2));
     QCOMPARE(auditEntries().back().at("event").get<std::string>(), std::string("secret.handout"));
+}
+
+void TestDispatcher::serverListSaysWhenLastUsed()
+{
+    const auto listed = [this](const std::string &name) {
+        const Response list = call("server.list");
+        for (const Json &server : list.result.at("servers")) {
+            if (server.at("name") == name) {
+                return server;
+            }
+        }
+        return Json();
+    };
+    QVERIFY(addServer(stdioServer("plain")));
+    QVERIFY(addServer(stdioServer("other")));
+    QVERIFY(!listed("plain").contains("last_used_at"));
+    QVERIFY(!listed("plain").contains("expires_at")); // remote servers only
+
+    const qint64 before = QDateTime::currentSecsSinceEpoch();
+    QVERIFY(call("server.env", {{"name", "plain"}}).ok());
+    const qint64 used = listed("plain").value("last_used_at", qint64(0));
+    QVERIFY(used >= before && used <= QDateTime::currentSecsSinceEpoch());
+    QVERIFY(!listed("other").contains("last_used_at"));
+
+    // A server removed and added again starts afresh.
+    QVERIFY(call("server.remove", {{"name", "plain"}}).ok());
+    QVERIFY(addServer(stdioServer("plain")));
+    QVERIFY(!listed("plain").contains("last_used_at"));
 }
 
 void TestDispatcher::serverEnvSecretMissing()

@@ -652,6 +652,10 @@ void TestTokenManager::storeActivatesGrant()
     QCOMPARE(changed.size(), 1);
     QCOMPARE(stored()->accessToken, QStringLiteral("at-1"));
     QCOMPARE(ask().accessToken, QStringLiteral("at-1"));
+    // server.list's expires_at: known from the stored set; nothing for another server.
+    QVERIFY(m_tokens->expiresAt(kServer) > 0);
+    QCOMPARE(m_tokens->expiresAt(kServer), stored()->expiresAt);
+    QCOMPARE(m_tokens->expiresAt(QStringLiteral("other")), qint64(0));
 
     m_store->setUnavailable(QStringLiteral("locked"));
     m_tokens->store(kServer, fresh(), [&](const QString &e) {
@@ -699,6 +703,7 @@ void TestTokenManager::signOutWithoutRefreshToken()
     QCOMPARE(revocations.size(), 1);
     QCOMPARE(revocations.at(0).formValue(QStringLiteral("token")), QStringLiteral("at-1"));
     QVERIFY(!m_store->contains(TokenManager::vaultKey(kServer)));
+    QCOMPARE(m_tokens->expiresAt(kServer), qint64(0));
 }
 
 void TestTokenManager::signOutDeletesWhenRevocationFails_data()
