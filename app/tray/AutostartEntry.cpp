@@ -9,18 +9,59 @@
 
 namespace latchkey::tray {
 
+namespace {
+
+const QString kFileName = QStringLiteral("latchkey-tray.desktop");
+
+bool isHidden(const QString &file)
+{
+    QFile entry(file);
+    if (!entry.open(QIODevice::ReadOnly)) {
+        return false;
+    }
+    const QList<QByteArray> lines = entry.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        const QByteArray trimmed = line.trimmed();
+        if (trimmed == "Hidden=true" || trimmed == "X-GNOME-Autostart-enabled=false") {
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
 QString AutostartEntry::path()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) +
-           QStringLiteral("/autostart/latchkey-tray.desktop");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + QStringLiteral("/autostart/") +
+           kFileName;
+}
+
+QString AutostartEntry::systemPath()
+{
+    QString dirs = qEnvironmentVariable("XDG_CONFIG_DIRS");
+    if (dirs.isEmpty()) {
+        dirs = QStringLiteral("/etc/xdg");
+    }
+    for (const QString &dir : dirs.split(QLatin1Char(':'), Qt::SkipEmptyParts)) {
+        const QString file = dir + QStringLiteral("/autostart/") + kFileName;
+        if (QFileInfo::exists(file)) {
+            return file;
+        }
+    }
+    return {};
 }
 
 bool AutostartEntry::isEnabled()
 {
-    return QFileInfo::exists(path());
+    if (QFileInfo::exists(path())) {
+        return !isHidden(path());
+    }
+    const QString system = systemPath();
+    return !system.isEmpty() && !isHidden(system);
 }
 
-QByteArray AutostartEntry::contents(const QString &program)
+QByteArray AutostartEntry::contents(const QString &program, bool hidden)
 {
     // Desktop Entry spec, "The Exec key": quote the argument and escape ", `, $ and \ inside quotes.
     QString quoted = program;
@@ -37,13 +78,15 @@ QByteArray AutostartEntry::contents(const QString &program)
                                         "Terminal=false\n"
                                         "X-GNOME-Autostart-enabled=true\n")
                              .arg(quoted);
-    return text.toUtf8();
+    return (hidden ? text + QStringLiteral("Hidden=true\n") : text).toUtf8();
 }
 
 bool AutostartEntry::setEnabled(bool enabled, QString *error, const QString &program)
 {
     const QString file = path();
-    if (!enabled) {
+    // Off without a system entry: no entry at all. Off with one: a user entry that hides it.
+    const bool hide = !enabled && !systemPath().isEmpty();
+    if (!enabled && !hide) {
         if (QFile::exists(file) && !QFile::remove(file)) {
             *error = QCoreApplication::translate("AutostartEntry", "cannot remove %1").arg(file);
             return false;
@@ -56,7 +99,7 @@ bool AutostartEntry::setEnabled(bool enabled, QString *error, const QString &pro
     }
     QSaveFile out(file);
     if (!out.open(QIODevice::WriteOnly) ||
-        out.write(contents(program.isEmpty() ? QCoreApplication::applicationFilePath() : program)) < 0 ||
+        out.write(contents(program.isEmpty() ? QCoreApplication::applicationFilePath() : program, hide)) < 0 ||
         !out.commit()) {
         *error = QCoreApplication::translate("AutostartEntry", "cannot write %1: %2").arg(file, out.errorString());
         return false;

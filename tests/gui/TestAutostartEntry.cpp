@@ -14,8 +14,36 @@ class TestAutostartEntry : public QObject
 private Q_SLOTS:
     void init()
     {
-        QVERIFY(m_config.isValid());
+        QVERIFY(m_config.isValid() && m_system.isValid());
         qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_config.path()));
+        qputenv("XDG_CONFIG_DIRS", QFile::encodeName(m_system.path()));
+        QDir(m_config.path() + QStringLiteral("/autostart")).removeRecursively();
+        QDir(m_system.path() + QStringLiteral("/autostart")).removeRecursively();
+    }
+
+    void systemEntryIsHiddenByAUserEntry()
+    {
+        // As the DEB installs it: /etc/xdg/autostart/latchkey-tray.desktop, on by default.
+        QVERIFY(QDir().mkpath(m_system.path() + QStringLiteral("/autostart")));
+        QFile system(m_system.path() + QStringLiteral("/autostart/latchkey-tray.desktop"));
+        QVERIFY(system.open(QIODevice::WriteOnly));
+        system.write("[Desktop Entry]\nType=Application\nExec=latchkey-tray\n");
+        system.close();
+        QCOMPARE(AutostartEntry::systemPath(), system.fileName());
+        QVERIFY(AutostartEntry::isEnabled());
+
+        QString error;
+        QVERIFY2(AutostartEntry::setEnabled(false, &error, QStringLiteral("/usr/bin/latchkey-tray")),
+                 qPrintable(error));
+        QVERIFY(!AutostartEntry::isEnabled());
+        QFile user(AutostartEntry::path());
+        QVERIFY(user.open(QIODevice::ReadOnly));
+        QVERIFY(user.readAll().contains("\nHidden=true\n"));
+        user.close();
+        QVERIFY(system.exists()); // the package's file is never touched
+
+        QVERIFY(AutostartEntry::setEnabled(true, &error, QStringLiteral("/usr/bin/latchkey-tray")));
+        QVERIFY(AutostartEntry::isEnabled());
     }
 
     void writesAndRemovesTheEntry()
@@ -48,7 +76,6 @@ private Q_SLOTS:
     void saysWhyItCannotWrite()
     {
         // A file where the autostart directory should be.
-        QVERIFY(QDir(m_config.path() + QStringLiteral("/autostart")).removeRecursively());
         QFile blocker(m_config.path() + QStringLiteral("/autostart"));
         QVERIFY(blocker.open(QIODevice::WriteOnly));
         blocker.close();
@@ -61,6 +88,7 @@ private Q_SLOTS:
 
 private:
     QTemporaryDir m_config;
+    QTemporaryDir m_system;
 };
 
 QTEST_GUILESS_MAIN(TestAutostartEntry)
