@@ -2,6 +2,7 @@
 
 #include "AuditLog.h"
 #include "ClientRegistration.h"
+#include "DaemonSettings.h"
 #include "Discovery.h"
 #include "Dispatcher.h"
 #include "EndpointPolicy.h"
@@ -15,6 +16,7 @@
 #include "Vault.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QProcess>
 #include <QStandardPaths>
 
@@ -46,7 +48,14 @@ Daemon::Daemon(Options options, std::unique_ptr<SecretStore> store, QObject *par
     m_signIn =
         std::make_unique<SignInService>(*m_http, *m_registry, *m_registration, *m_tokens, *m_audit,
                                         [this](const QUrl &url, QString *error) { return openBrowser(url, error); });
+    // Beside servers.json, so a test's or a custom config directory holds it too.
+    m_settings = std::make_unique<DaemonSettings>(QFileInfo(m_options.configPath).absolutePath() +
+                                                  QStringLiteral("/settings.json"));
+    if (QString why; m_settings->load(&why), !why.isEmpty()) {
+        qCWarning(lcDaemon).noquote() << "settings ignored:" << why;
+    }
     m_dispatcher = std::make_unique<Dispatcher>(*m_registry, *m_vault, *m_audit);
+    m_dispatcher->setSettings(m_settings.get());
     m_dispatcher->setOAuth(m_discovery.get(), m_registration.get(), m_signIn.get(), m_tokens.get());
     m_server = std::make_unique<SocketServer>(*m_dispatcher, *m_audit);
     connect(m_dispatcher.get(), &Dispatcher::serverChanged, this, [this](const nlohmann::json &data) {
@@ -110,6 +119,9 @@ bool Daemon::openBrowser(const QUrl &url, QString *error)
         return false;
     }
     QString program = qEnvironmentVariable("LATCHKEY_BROWSER");
+    if (program.isEmpty()) {
+        program = m_settings->browser(); // the tray's Settings → Sign-in browser
+    }
     if (program.isEmpty()) {
 #if defined(Q_OS_MACOS)
         program = QStringLiteral("/usr/bin/open");

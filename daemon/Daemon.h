@@ -13,6 +13,7 @@ namespace latchkey {
 class AuditLog;
 class ClientRegistration;
 class Discovery;
+class DaemonSettings;
 class Dispatcher;
 class HttpFetcher;
 class SignInService;
@@ -64,6 +65,7 @@ private:
     std::unique_ptr<SignInService> m_signIn;
     std::unique_ptr<Dispatcher> m_dispatcher;
     std::unique_ptr<SocketServer> m_server;
+    std::unique_ptr<DaemonSettings> m_settings; // settings.get/set; the sign-in browser
 };
 
 } // namespace latchkey

@@ -3,6 +3,7 @@
 #include "AuditLog.h"
 #include "ClientAssertion.h"
 #include "ClientRegistration.h"
+#include "DaemonSettings.h"
 #include "Discovery.h"
 #include "EndpointPolicy.h"
 #include "Logging.h"
@@ -114,6 +115,8 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
         serverLoginCancel(request, std::move(reply));
     } else if (m == "server.logout") {
         serverLogout(request, peer, std::move(reply));
+    } else if ((m == "settings.get" || m == "settings.set") && m_settings) {
+        m_settings->handle(request, reply);
     } else {
         reply(Response::failure(request.id, error::UnknownMethod, "unknown method \"" + m + "\""));
     }

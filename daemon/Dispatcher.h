@@ -12,6 +12,7 @@ namespace latchkey {
 
 class AuditLog;
 class ClientRegistration;
+class DaemonSettings;
 class Discovery;
 class ServerRegistry;
 class SignInService;
@@ -36,6 +37,8 @@ public:
 
     void handle(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, Notify notify = {});
     // The OAuth engine; without it remote servers are refused.
+    // settings.get / settings.set go here (nullptr: unknown_method).
+    void setSettings(DaemonSettings *settings) { m_settings = settings; }
     void setOAuth(Discovery *discovery, ClientRegistration *registration, SignInService *signIn, TokenManager *tokens);
 
 Q_SIGNALS:
@@ -74,6 +77,7 @@ private:
     ClientRegistration *m_registration = nullptr;
     SignInService *m_signIn = nullptr;
     TokenManager *m_tokens = nullptr;
+    DaemonSettings *m_settings = nullptr;
     // When each server's credentials were last handed out (seconds since the epoch), since this daemon
     // started; server.list shows it as last_used_at.
     QHash<QString, qint64> m_lastUsed;

@@ -189,9 +189,12 @@ QWidget *MainWindow::buildServersTab()
     m_serversView->verticalHeader()->hide();
     QHeaderView *columns = m_serversView->horizontalHeader();
     columns->setHighlightSections(false);
+    // Every column as wide as what it shows (the table scrolls sideways when they do not fit), except
+    // the long URL or command, which is elided in the middle and can be widened by hand.
     columns->setSectionResizeMode(QHeaderView::ResizeToContents);
     columns->setSectionResizeMode(ServerListModel::TargetColumn, QHeaderView::Interactive);
-    columns->resizeSection(ServerListModel::TargetColumn, 240);
+    columns->resizeSection(ServerListModel::TargetColumn,
+                           columns->fontMetrics().horizontalAdvance(QLatin1Char('x')) * 32);
     columns->setStretchLastSection(true);
 
     m_emptyServers = new QLabel(tab);
@@ -215,8 +218,9 @@ QWidget *MainWindow::buildServersTab()
     auto *splitter = new QSplitter(Qt::Horizontal, tab);
     splitter->addWidget(m_serversStack);
     splitter->addWidget(detailsScroll);
-    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(0, 2);
     splitter->setStretchFactor(1, 1);
+    splitter->setSizes({700, 380});
     splitter->setChildrenCollapsible(false);
 
     auto *buttons = new QHBoxLayout;

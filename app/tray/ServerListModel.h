@@ -18,6 +18,7 @@ public:
     enum Column
     {
         NameColumn,
+        StateColumn,  // what it needs, first: the column people look for
         TargetColumn, // the URL of a remote server, the command of a local one
         RungColumn,
         IssuerColumn,
@@ -25,7 +26,6 @@ public:
         ExpiryColumn,
         LastUsedColumn,
         AppsColumn,
-        StateColumn,
         ColumnCount
     };
     enum Role

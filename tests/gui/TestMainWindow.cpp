@@ -6,18 +6,24 @@
 #include "ServerActions.h"
 #include "ServerDetails.h"
 #include "ServerListModel.h"
+#include "SettingsPanel.h"
 #include "TrayController.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
+#include <QFile>
+#include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QStackedWidget>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <nlohmann/json.hpp>
@@ -411,6 +417,53 @@ private Q_SLOTS:
         QVERIFY(finished.first().at(3).toString().contains(QStringLiteral("not available")));
         QVERIFY(!enterprise->isEnabled());
         QVERIFY(enterprise->text().contains(QStringLiteral("unavailable")));
+    }
+
+    void settingsReachTheDaemonAndTheAutostartEntry()
+    {
+        QTemporaryDir config; // this process's XDG_CONFIG_HOME: the autostart entry goes there
+        qputenv("XDG_CONFIG_HOME", QFile::encodeName(config.path()));
+        qputenv("XDG_CONFIG_DIRS", QFile::encodeName(config.path() + QStringLiteral("/system")));
+        DaemonHarness harness;
+        QVERIFY(harness.start());
+        TrayApp app(harness);
+        QTRY_VERIFY_WITH_TIMEOUT(app.connected(), kGuiTimeout);
+        app.window()->showTab(app.window()->settings());
+        auto *browser = app.find<QLineEdit>("browserEdit");
+        QTRY_VERIFY_WITH_TIMEOUT(browser->isEnabled(), kGuiTimeout); // settings.get answered
+        QCOMPARE(browser->text(), QString());
+
+        const QString settingsFile = QFileInfo(harness.configPath()).absolutePath() + QStringLiteral("/settings.json");
+        const auto fileText = [&settingsFile] {
+            QFile file(settingsFile);
+            return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
+        };
+        auto *status = app.window()->statusBar();
+        browser->setText(QStringLiteral("/nonexistent/browser"));
+        QTest::mouseClick(app.find<QPushButton>("applyBrowser"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(status->currentMessage().startsWith(QStringLiteral("Browser not changed:")),
+                                 kGuiTimeout);
+        QVERIFY(status->currentMessage().contains(QStringLiteral("not an executable")));
+        QVERIFY(!fileText().contains(QStringLiteral("nonexistent")));
+
+        browser->setText(QStringLiteral("/bin/true"));
+        QTest::keyClick(browser, Qt::Key_Return);
+        QTRY_COMPARE_WITH_TIMEOUT(status->currentMessage(), QStringLiteral("Sign-ins open /bin/true"), kGuiTimeout);
+        QVERIFY2(fileText().contains(QStringLiteral("\"/bin/true\"")), qPrintable(fileText()));
+
+        // The daemon keeps it across a restart, and the panel reads it back.
+        QVERIFY(harness.stop());
+        browser->clear();
+        browser->setModified(false);
+        QVERIFY(harness.start());
+        QTRY_COMPARE_WITH_TIMEOUT(browser->text(), QStringLiteral("/bin/true"), kGuiTimeout);
+
+        auto *autostart = app.find<QCheckBox>("autostartCheck");
+        QVERIFY(!autostart->isChecked());
+        autostart->click();
+        QVERIFY(QFile::exists(config.path() + QStringLiteral("/autostart/latchkey-tray.desktop")));
+        autostart->click();
+        QVERIFY(!QFile::exists(config.path() + QStringLiteral("/autostart/latchkey-tray.desktop")));
     }
 
     void appAccessTabTakesThePanel()
