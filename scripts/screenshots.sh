@@ -1,0 +1,126 @@
+#!/bin/bash
+# Retakes the tray's screenshots in docs/: main-window.png (a server selected, details pane filled; also
+# as tray-window.png, the Quick start's picture),
+# tray-menu.png (the tray icon's menu in a panel), and consent-dialog.png once the consent dialog exists.
+# A real latchkeyd with sample servers runs in a throwaway home, session bus and keyring; the desktop is
+# Xvfb with openbox (title bars) and trayer (the system tray), as platform.md ("Display") says.
+#   apt-get install -y xvfb xauth imagemagick trayer openbox xdotool gnome-keyring dbus-daemon
+#   scripts/screenshots.sh [BUILD_DIR] [OUT_DIR]
+# SCALE=2: everything at QT_SCALE_FACTOR=2 into OUT_DIR/*-200.png instead (the "nothing clipped" check).
+# MEASURE=1: afterwards, the tray's idle RSS and CPU over 30 s with the window closed (tray only).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../build}" && pwd)
+outdir=$(realpath -m "${2:-$here/../docs}")
+
+if [ -z "${LATCHKEY_SHOT_INNER:-}" ]; then
+    home=$(mktemp -d)
+    runtime=$(mktemp -d)
+    chmod 700 "$runtime"
+    trap 'rm -rf "$home" "$runtime"' EXIT
+    env -u DBUS_SESSION_BUS_ADDRESS -u LATCHKEY_SOCKET HOME="$home" XDG_RUNTIME_DIR="$runtime" \
+        XDG_CONFIG_HOME="$home/.config" XDG_STATE_HOME="$home/.local/state" LATCHKEY_SHOT_INNER=1 \
+        dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" "$0" "$build" "$outdir"
+    exit
+fi
+
+printf %s throwaway-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+bin=$build/bin
+export LATCHKEY_SOCKET=$XDG_RUNTIME_DIR/latchkey/agent.sock LATCHKEY_NO_AUTOSTART=1
+suffix=
+if [ "${SCALE:-1}" != 1 ]; then
+    export QT_SCALE_FACTOR=$SCALE
+    suffix=-$((SCALE * 100))
+fi
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true' EXIT
+
+# Remote servers in each state the window shows (no authorization server is contacted for that).
+mkdir -p "$XDG_CONFIG_HOME/latchkey"
+remote() { # name grant reason
+    printf '{"name":"%s","kind":"remote","url":"https://mcp.%s.example.com/mcp","resource":"https://mcp.%s.example.com/mcp",' "$1" "$1" "$1"
+    printf '"auth_required":true,"scopes":["%s:read","%s:write"],"client_id":"lk-%s","registration":"dcr",' "$1" "$1" "$1"
+    printf '"grant":{"state":"%s","reason":"%s"},"authorization_server":{"issuer":"https://login.example.com",' "$2" "$3"
+    printf '"authorization_endpoint":"https://login.example.com/authorize","token_endpoint":"https://login.example.com/token"}}'
+}
+printf '{"schema":1,"servers":[%s,%s]}' "$(remote notes active '')" \
+    "$(remote wiki needs_login 'invalid_grant: the refresh token expired')" >"$XDG_CONFIG_HOME/latchkey/servers.json"
+
+"$bin/latchkeyd" --foreground >/dev/null 2>&1 &
+pids+=($!)
+daemon=$!
+for _ in $(seq 100); do [ -S "$LATCHKEY_SOCKET" ] && break; sleep 0.1; done
+mkdir -p "$HOME/projects"
+"$bin/latchkey" add stdio github --env GITHUB_PERSONAL_ACCESS_TOKEN=secret:token \
+    -- npx -y @modelcontextprotocol/server-github >/dev/null
+printf %s demo-token | "$bin/latchkey" secret set github token >/dev/null
+"$bin/latchkey" add stdio brave-search --env BRAVE_API_KEY=secret:api-key \
+    -- npx -y @modelcontextprotocol/server-brave-search >/dev/null
+"$bin/latchkey" add stdio postgres --env DATABASE_URL=secret:url -- uvx mcp-server-postgres >/dev/null
+printf %s postgres://demo | "$bin/latchkey" secret set postgres url >/dev/null
+# A handout, so "last used" has something to say.
+"$bin/latchkey" run github -- /bin/true >/dev/null
+
+# A desktop: gradient, a dark top panel holding the tray, a window manager for the title bar.
+desk=$(mktemp --suffix=.png)
+convert -size 1280x800 gradient:'#5e81ac'-'#3b4252' -fill '#2e3440' -draw 'rectangle 0,0 1280,29' "$desk"
+display -window root "$desk" &
+pids+=($!)
+sleep 0.5
+openbox >/dev/null 2>&1 &
+pids+=($!)
+trayer --edge top --align right --widthtype request --height 30 --transparent true --alpha 0 \
+    --tint 0x2e3440 --distance 0 --margin 6 >/dev/null 2>&1 &
+pids+=($!)
+sleep 1
+
+"$bin/latchkey-tray" --show >/dev/null 2>&1 &
+tray=$!
+pids+=($tray)
+for _ in $(seq 100); do xdotool search --onlyvisible --name '^Latchkey$' >/dev/null 2>&1 && break; sleep 0.1; done
+sleep 1
+window=$(xdotool search --onlyvisible --name '^Latchkey$' | head -1)
+xdotool windowmove "$window" 20 40
+xdotool windowsize "$window" 1240 750
+sleep 1
+# Select wiki (which needs a sign-in): a click on its row, the fifth (rows are ordered by name), where
+# this geometry puts it at 100 % (at 200 % the first row is clicked instead).
+eval "$(xdotool getwindowgeometry --shell "$window")"
+if [ -z "$suffix" ]; then xdotool mousemove $((X + 40)) 389; else xdotool mousemove $((X + 60)) $((Y + 470)); fi
+sleep 0.3
+xdotool click 1
+sleep 1.5
+shot=$(mktemp --suffix=.png)
+import -window root "$shot"
+convert "$shot" -crop 1250x780+15+20 +repage -strip "$outdir/main-window$suffix.png"
+echo "wrote $outdir/main-window$suffix.png"
+# The Quick start's picture of the window is the same view.
+[ -n "$suffix" ] || cp "$outdir/main-window.png" "$outdir/tray-window.png"
+
+# The tray menu: minimise the window, right-click the icon in trayer's panel (top right).
+xdotool windowminimize "$window"
+sleep 1
+icon=$(for w in $(xdotool search --class trayer); do
+    eval "$(xdotool getwindowgeometry --shell "$w")"
+    [ "$WIDTH" -gt 10 ] && echo "$((X + WIDTH - 12)) $((Y + HEIGHT / 2))"
+done | head -1)
+xdotool mousemove ${icon:-1262 15}
+sleep 0.5
+xdotool click 3
+sleep 1.5
+import -window root "$shot"
+convert "$shot" -crop 560x$((200 * ${SCALE:-1}))+720+0 +repage -strip "$outdir/tray-menu$suffix.png"
+echo "wrote $outdir/tray-menu$suffix.png"
+xdotool key Escape
+rm -f "$shot" "$desk"
+
+if [ -n "${MEASURE:-}" ]; then
+    sleep 10
+    echo "servers: $("$bin/latchkey" servers --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
+    grep VmRSS "/proc/$tray/status"
+    before=$(awk '{print $14 + $15}' "/proc/$tray/stat")
+    sleep 30
+    after=$(awk '{print $14 + $15}' "/proc/$tray/stat")
+    echo "tray CPU over 30 s idle: $((after - before)) ticks of 1/$(getconf CLK_TCK) s"
+    grep VmRSS "/proc/$daemon/status" | sed 's/^/latchkeyd /'
+fi
