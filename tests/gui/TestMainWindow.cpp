@@ -190,6 +190,11 @@ private Q_SLOTS:
                                       : QStringLiteral("The keychain is unavailable"),
                                   kGuiTimeout);
 
+        // No tray here: the sign-in notification shows in the window's banner.
+        QTRY_VERIFY_WITH_TIMEOUT(app.find<QLabel>("notificationBanner")->isVisible(), kGuiTimeout);
+        QVERIFY2(app.text("notificationBanner").startsWith(QStringLiteral("Latchkey: sign-in needed — %1").arg(remote)),
+                 qPrintable(app.text("notificationBanner")));
+
         QVERIFY(app.window()->selectServer(remote));
         QCOMPARE(details->value(QStringLiteral("detailTitle")), remote);
         QCOMPARE(details->value(QStringLiteral("detailIssuer")), QStringLiteral("https://login.example.com"));
