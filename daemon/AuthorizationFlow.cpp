@@ -104,7 +104,12 @@ AuthorizationFlow::AuthorizationFlow(QNetworkAccessManager *network, Authorizati
             params->replace(QStringLiteral("state"), m_state);
             params->replace(QStringLiteral("code_challenge"), challengeFor(m_verifier));
             params->replace(QStringLiteral("code_challenge_method"), QStringLiteral("S256"));
-            params->replace(QStringLiteral("resource"), m_resource);
+            if (!m_resource.isEmpty()) { // an IdP sign-in is for no resource
+                params->replace(QStringLiteral("resource"), m_resource);
+            }
+            if (!m_nonce.isEmpty()) {
+                params->replace(QStringLiteral("nonce"), m_nonce);
+            }
             if (params->value(QStringLiteral("scope")).toString().isEmpty()) {
                 params->remove(QStringLiteral("scope")); // no scope at all, rather than an empty one
             }
@@ -115,7 +120,9 @@ AuthorizationFlow::AuthorizationFlow(QNetworkAccessManager *network, Authorizati
             break;
         case QAbstractOAuth::Stage::RequestingAccessToken:
             params->replace(QStringLiteral("code_verifier"), m_verifier);
-            params->replace(QStringLiteral("resource"), m_resource);
+            if (!m_resource.isEmpty()) {
+                params->replace(QStringLiteral("resource"), m_resource);
+            }
             if (params->value(QStringLiteral("client_secret")).toString().isEmpty()) {
                 params->remove(QStringLiteral("client_secret"));
             }
@@ -154,6 +161,7 @@ AuthorizationFlow::AuthorizationFlow(QNetworkAccessManager *network, Authorizati
                     finish(std::nullopt, error);
                     return;
                 }
+                m_tokenResponse = body;
                 tokens->issuer = m_as.issuer;
                 tokens->clientId = m_client.clientId;
                 tokens->resource = m_resource;

@@ -45,6 +45,10 @@ public:
     void cancel(const QString &reason = QStringLiteral("sign-in was cancelled"));
     QUrl authorizationUrl() const { return m_authorizationUrl; }
     QString redirectUri() const;
+    // OpenID Connect: a nonce for the ID token (sent on the authorization request when set).
+    void setNonce(const QString &nonce) { m_nonce = nonce; }
+    // The successful token response as the AS sent it (an OIDC sign-in reads id_token from it).
+    QByteArray tokenResponse() const { return m_tokenResponse; }
     // The OAuth error code behind a failure (e.g. invalid_client), when the AS gave one.
     QString errorCode() const { return m_errorCode; }
 
@@ -72,6 +76,8 @@ private:
     QTimer m_timeout;
     bool m_done = false;
     QString m_errorCode;
+    QString m_nonce;
+    QByteArray m_tokenResponse;
     QOAuth2AuthorizationCodeFlow *m_flow;
     LoopbackReplyHandler *m_handler;
 };

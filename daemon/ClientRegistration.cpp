@@ -124,6 +124,16 @@ void ClientRegistration::ensure(const AuthorizationServerMetadata &as, Callback 
     lookup(as, true, std::move(done));
 }
 
+void ClientRegistration::preregister(const QString &issuer, const QString &clientId, const QString &authMethod)
+{
+    m_settings.preregistered.insert(issuer, clientId);
+    if (authMethod.isEmpty()) {
+        m_settings.authMethods.remove(issuer);
+    } else {
+        m_settings.authMethods.insert(issuer, authMethod);
+    }
+}
+
 void ClientRegistration::known(const AuthorizationServerMetadata &as, Callback done)
 {
     lookup(as, false, std::move(done));

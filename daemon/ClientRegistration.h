@@ -52,6 +52,9 @@ public:
     void ensure(const AuthorizationServerMetadata &as, Callback done);
     // The client ensure() would use, without registering anything: nullopt when there is none yet.
     void known(const AuthorizationServerMetadata &as, Callback done);
+    // A client an administrator configured elsewhere (the enterprise policy): used like one from oauth.json.
+    // authMethod empty: decided from the keychain and the AS as for any pre-registered client.
+    void preregister(const QString &issuer, const QString &clientId, const QString &authMethod);
     // Forget a registration the AS no longer knows; the next ensure() registers again.
     void drop(const QString &issuer, std::function<void()> done);
 

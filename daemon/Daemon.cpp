@@ -6,6 +6,8 @@
 #include "Discovery.h"
 #include "Dispatcher.h"
 #include "EndpointPolicy.h"
+#include "EnterpriseHandler.h"
+#include "EnterpriseSession.h"
 #include "HttpFetcher.h"
 #include "KeychainStore.h"
 #include "Logging.h"
@@ -57,6 +59,13 @@ Daemon::Daemon(Options options, std::unique_ptr<SecretStore> store, QObject *par
     m_dispatcher = std::make_unique<Dispatcher>(*m_registry, *m_vault, *m_audit);
     m_dispatcher->setSettings(m_settings.get());
     m_dispatcher->setOAuth(m_discovery.get(), m_registration.get(), m_signIn.get(), m_tokens.get());
+    m_enterprise = std::make_unique<EnterpriseSession>(
+        *m_http, *m_discovery, *m_registration, *m_registry, *m_tokens, *m_vault, *m_audit,
+        [this](const QUrl &url, QString *error) { return openBrowser(url, error); });
+    m_tokens->setRenewer(
+        [this](const QString &server, TokenManager::Callback done) { m_enterprise->renew(server, std::move(done)); });
+    m_enterpriseHandler = std::make_unique<EnterpriseHandler>(*m_enterprise, *m_audit);
+    m_dispatcher->setEnterprise(m_enterpriseHandler.get());
     m_server = std::make_unique<SocketServer>(*m_dispatcher, *m_audit);
     connect(m_dispatcher.get(), &Dispatcher::serverChanged, this, [this](const nlohmann::json &data) {
         m_server->broadcast({"server.changed", data});
@@ -87,6 +96,8 @@ bool Daemon::start(QString *error)
     if (!m_registry->load()) {
         qCWarning(lcDaemon).noquote() << "config unusable:" << m_registry->error();
     }
+    // After the registry (it reads the records of approved servers); an unusable policy is reported by status.
+    m_enterprise->setPolicy(ManagedPolicy::load());
     const bool listening = m_options.inheritedSocket >= 0
                                ? m_server->listenOnDescriptor(m_options.inheritedSocket, error)
                                : m_server->listen(m_options.socketPath, error);

@@ -15,6 +15,8 @@ class ClientRegistration;
 class Discovery;
 class DaemonSettings;
 class Dispatcher;
+class EnterpriseHandler;
+class EnterpriseSession;
 class HttpFetcher;
 class SignInService;
 class TokenManager;
@@ -63,6 +65,8 @@ private:
     std::unique_ptr<ClientRegistration> m_registration;
     std::unique_ptr<TokenManager> m_tokens;
     std::unique_ptr<SignInService> m_signIn;
+    std::unique_ptr<EnterpriseSession> m_enterprise;
+    std::unique_ptr<EnterpriseHandler> m_enterpriseHandler;
     std::unique_ptr<Dispatcher> m_dispatcher;
     std::unique_ptr<SocketServer> m_server;
     std::unique_ptr<DaemonSettings> m_settings; // settings.get/set; the sign-in browser

@@ -6,6 +6,7 @@
 #include "DaemonSettings.h"
 #include "Discovery.h"
 #include "EndpointPolicy.h"
+#include "EnterpriseHandler.h"
 #include "Logging.h"
 #include "Names.h"
 #include "ResourceUri.h"
@@ -117,6 +118,8 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
         serverLogout(request, peer, std::move(reply));
     } else if ((m == "settings.get" || m == "settings.set") && m_settings) {
         m_settings->handle(request, reply);
+    } else if (m_enterprise && m_enterprise->handle(request, peer, reply, notify)) {
+        return;
     } else {
         reply(Response::failure(request.id, error::UnknownMethod, "unknown method \"" + m + "\""));
     }
@@ -144,6 +147,9 @@ void Dispatcher::statusNow(const Request &request, const Reply &reply)
           {"error", m_registry.error().toStdString()}}},
         {"servers", m_registry.servers().size()},
     };
+    if (m_enterprise) {
+        result["enterprise"] = m_enterprise->summary();
+    }
     reply(Response::success(request.id, std::move(result)));
 }
 

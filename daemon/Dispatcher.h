@@ -13,6 +13,7 @@ namespace latchkey {
 class AuditLog;
 class ClientRegistration;
 class DaemonSettings;
+class EnterpriseHandler;
 class Discovery;
 class ServerRegistry;
 class SignInService;
@@ -40,6 +41,9 @@ public:
     // settings.get / settings.set go here (nullptr: unknown_method).
     void setSettings(DaemonSettings *settings) { m_settings = settings; }
     void setOAuth(Discovery *discovery, ClientRegistration *registration, SignInService *signIn, TokenManager *tokens);
+
+    // enterprise.* requests and the enterprise part of status; without it they are unknown methods.
+    void setEnterprise(EnterpriseHandler *enterprise) { m_enterprise = enterprise; }
 
 Q_SIGNALS:
     // Pushed to subscribers as {"event":"server.changed","data":...}.
@@ -81,6 +85,7 @@ private:
     // When each server's credentials were last handed out (seconds since the epoch), since this daemon
     // started; server.list shows it as last_used_at.
     QHash<QString, qint64> m_lastUsed;
+    EnterpriseHandler *m_enterprise = nullptr;
 };
 
 } // namespace latchkey

@@ -96,6 +96,10 @@ bool readRemote(const nlohmann::json &json, RemoteServer *remote, QString *error
                         : state == QStringLiteral("needs_login") ? RemoteServer::GrantState::NeedsLogin
                                                                  : RemoteServer::GrantState::None;
     }
+    if (const auto managed = json.find("enterprise"); managed != json.end() && managed->is_object()) {
+        readString(*managed, "state", &remote->enterpriseState);
+        readString(*managed, "reason", &remote->enterpriseReason);
+    }
     return true;
 }
 
@@ -149,6 +153,10 @@ nlohmann::json ServerRecord::toJson() const
     if (remote.authorizationServer) {
         json["authorization_server"] = remote.authorizationServer->toJson();
     }
+    if (!remote.enterpriseState.isEmpty()) {
+        json["enterprise"] = {{"state", utf8(remote.enterpriseState)}, {"reason", utf8(remote.enterpriseReason)}};
+    }
+    json["grant_kind"] = remote.isEnterpriseGrant() ? "enterprise" : "oauth";
     return json;
 }
 

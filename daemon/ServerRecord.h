@@ -51,6 +51,15 @@ struct RemoteServer
     QString registration; // "preregistered", "cimd" or "dcr"
     GrantState grant = GrantState::None;
     QString grantReason;
+    // Approved by the enterprise policy (EnterpriseSession): empty for a server the person added; else
+    // connected | needs_login | unsupported | revoked | error, with the reason. Every state but
+    // "unsupported" is served through the ID-JAG grant ("grant_kind": "enterprise").
+    QString enterpriseState;
+    QString enterpriseReason;
+    bool isEnterpriseGrant() const
+    {
+        return !enterpriseState.isEmpty() && enterpriseState != QStringLiteral("unsupported");
+    }
 };
 
 // The non-secret description of a server, as kept in servers.json.

@@ -95,6 +95,12 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
         done({{}, QString::fromLatin1(error::NotFound), QStringLiteral("no remote server named \"%1\"").arg(server)});
         return;
     }
+    if (record->remote.grant == RemoteServer::GrantState::NeedsLogin && renewsElsewhere(server)) {
+        done({{},
+              QString::fromLatin1(error::NeedsLogin),
+              QStringLiteral("%1: %2; run: latchkey enterprise login").arg(server, record->remote.grantReason)});
+        return;
+    }
     if (record->remote.grant == RemoteServer::GrantState::NeedsLogin) {
         done({{},
               QString::fromLatin1(error::NeedsLogin),
@@ -112,6 +118,12 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
             done({{}, QString::fromLatin1(error::KeychainUnavailable), why});
             return;
         }
+        if (!tokens && renewsElsewhere(server)) {
+            Grant &pending = grant(server); // zero-touch: the first token comes the way renewals do
+            pending.waiting.append(done);
+            refresh(server);
+            return;
+        }
         if (!tokens) {
             done({{},
                   QString::fromLatin1(error::NeedsLogin),
@@ -126,7 +138,7 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
             done({tokens->accessToken, {}, {}, tokens->expiresAt});
             return;
         }
-        if (refused && tokens->refreshToken.isEmpty()) {
+        if (refused && tokens->refreshToken.isEmpty() && !renewsElsewhere(server)) {
             // The resource server refused it and nothing can renew it: only a new sign-in helps.
             markDead(server, QStringLiteral("the server refused the access token and there is no refresh token"));
             done(
@@ -154,6 +166,10 @@ void TokenManager::refresh(const QString &server)
     load(server, [this, server](const std::optional<TokenSet> &tokens, const QString &why) {
         if (!why.isEmpty()) {
             finishRefresh(server, {{}, QString::fromLatin1(error::KeychainUnavailable), why});
+            return;
+        }
+        if (renewsElsewhere(server)) {
+            m_renewer(server, [this, server](const Answer &answer) { finishRefresh(server, answer); });
             return;
         }
         const ServerRecord *record = m_registry.find(server);
@@ -309,7 +325,7 @@ void TokenManager::schedule(const QString &server, const TokenSet &tokens)
     // 75-80 % of the lifetime, jittered so many grants do not refresh in lockstep.
     const double fraction = 0.75 + QRandomGenerator::global()->bounded(0.05);
     const qint64 at = tokens.refreshAt(fraction);
-    if (at == 0 || tokens.refreshToken.isEmpty()) {
+    if (at == 0 || (tokens.refreshToken.isEmpty() && !renewsElsewhere(server))) {
         return;
     }
     const qint64 delay = std::max<qint64>(0, at - now());
@@ -414,6 +430,12 @@ void TokenManager::signOut(const QString &server, std::function<void(const QStri
             });
         });
     });
+}
+
+bool TokenManager::renewsElsewhere(const QString &server) const
+{
+    const ServerRecord *record = m_registry.find(server);
+    return m_renewer && record && record->kind == ServerRecord::Kind::Remote && record->remote.isEnterpriseGrant();
 }
 
 void TokenManager::scheduleAll()

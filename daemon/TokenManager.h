@@ -65,6 +65,12 @@ public:
     // the way the client is registered. Without it, they send client_id alone (public clients).
     void setClientRegistration(ClientRegistration *registration) { m_registration = registration; }
 
+    // Renews a grant that has no refresh token of its own (Enterprise-Managed Authorization: the ID-JAG,
+    // then the IdP). Used for servers whose record says so (RemoteServer::isEnterpriseGrant); it stores
+    // what it gets through store() and answers like a refresh.
+    using Renewer = std::function<void(const QString &server, Callback done)>;
+    void setRenewer(Renewer renewer) { m_renewer = std::move(renewer); }
+
 Q_SIGNALS:
     void grantChanged(const QString &server);
 
@@ -86,6 +92,8 @@ private:
     ServerRegistry &m_registry;
     HttpFetcher &m_http;
     ClientRegistration *m_registration = nullptr;
+    Renewer m_renewer;
+    bool renewsElsewhere(const QString &server) const;
     AuditLog &m_audit;
     QHash<QString, std::shared_ptr<Grant>> m_grants;
     int m_refreshRequests = 0;

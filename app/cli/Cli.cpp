@@ -1,6 +1,8 @@
 #include "Cli.h"
 
+#include "CliText.h"
 #include "DaemonLauncher.h"
+#include "EnterpriseCommand.h"
 #include "Protocol.h"
 #include "SecretInput.h"
 #include "SocketPath.h"
@@ -28,22 +30,6 @@ namespace {
 
 constexpr int kConnectTimeoutMs = 2000;
 
-void out(const QString &text)
-{
-    std::fputs(text.toUtf8().constData(), stdout);
-}
-
-void err(const QString &text)
-{
-    std::fputs((QStringLiteral("latchkey: ") + text + QLatin1Char('\n')).toUtf8().constData(), stderr);
-}
-
-QString str(const Json &value, const char *key)
-{
-    const auto it = value.find(key);
-    return it != value.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
-
 const char *kUsage = R"(usage: latchkey [--socket PATH] COMMAND [ARGS]
 
   status [--json]                          daemon, keychain and config health
@@ -54,6 +40,8 @@ const char *kUsage = R"(usage: latchkey [--socket PATH] COMMAND [ARGS]
   login NAME                               sign in to a remote server in the browser
   logout NAME                              revoke at the authorization server and forget the tokens
   token NAME                               print a current access token (for scripts)
+  enterprise login [--id-token-stdin] | status [--json] | logout
+                                           one IdP sign-in for every server the policy approves
   connect URL [--header K:V]... [--scope S]... [--yes]
                                            stdio <-> Streamable HTTP bridge for MCP clients
   remove NAME                              forget a server (its secrets stay until `secret rm`)
@@ -155,6 +143,9 @@ int Cli::run()
     if (command == QStringLiteral("token")) {
         return token(args);
     }
+    if (command == QStringLiteral("enterprise")) {
+        return EnterpriseCommand([this](auto &&...a) { return call(std::forward<decltype(a)>(a)...); }).run(args);
+    }
     if (command == QStringLiteral("help")) {
         std::fputs(kUsage, stdout);
         return Ok;
@@ -242,6 +233,17 @@ int Cli::status(QStringList args)
             .arg(str(config, "path"), config.value("ok", false) ? QStringLiteral("ok")
                                                                 : QStringLiteral("UNUSABLE: ") + str(config, "error")));
     out(QStringLiteral("servers:  %1\n").arg(result->value("servers", 0)));
+    if (const auto managed = result->find("enterprise"); managed != result->end() && managed->is_object()) {
+        const Json policyError = managed->value("policyError", Json());
+        if (policyError.is_string()) {
+            out(QStringLiteral("enterprise: POLICY UNUSABLE: %1\n")
+                    .arg(QString::fromStdString(policyError.get<std::string>())));
+        } else if (managed->value("configured", false)) {
+            out(QStringLiteral("enterprise: %1 (latchkey enterprise status)\n")
+                    .arg(managed->value("signedIn", false) ? QStringLiteral("signed in")
+                                                           : QStringLiteral("not signed in")));
+        }
+    }
     return Ok;
 }
 

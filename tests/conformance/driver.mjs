@@ -137,6 +137,45 @@ function configurePreRegisteredClient() {
     return true;
 }
 
+// Enterprise-Managed Authorization (auth/cross-app-access-complete-flow, auth/enterprise-managed-authorization):
+// the suite hands over an ID token from its IdP instead of a sign-in. Everything goes the supported way:
+// a throwaway managed policy (LATCHKEY_POLICY) naming the IdP and approving the server with Latchkey's
+// client at its AS, the ID token through `latchkey enterprise login --id-token-stdin` (the SSO-broker path),
+// the AS client secret through `latchkey client secret set ISSUER` on stdin once the login's zero-touch
+// has discovered the issuer. The bridge's token.get then completes the jwt-bearer grant.
+function configureEnterprise() {
+    const policyPath = join(root, 'policy.json');
+    const server = { name: 'conformance', url };
+    if (context.client_id) {
+        server.client_id = context.client_id;
+        server.client_auth = context.client_secret ? 'client_secret_basic' : 'none';
+    }
+    writeFileSync(
+        policyPath,
+        JSON.stringify({
+            schema: 1,
+            idp: { issuer: context.idp_issuer, client_id: context.idp_client_id, client_auth: 'none' },
+            servers: [server],
+        }),
+        { mode: 0o600 },
+    );
+    env.LATCHKEY_POLICY = policyPath;
+    const login = cli(['enterprise', 'login', '--id-token-stdin'], context.idp_id_token);
+    if (login.status !== 0) {
+        return false;
+    }
+    const status = JSON.parse(cli(['enterprise', 'status', '--json']).stdout || '{}');
+    const issuer = (status.servers ?? []).find((s) => s.name === 'conformance')?.issuer;
+    if (!issuer) {
+        log(`zero-touch found no authorization server: ${JSON.stringify(status.servers ?? [])}`);
+        return false;
+    }
+    if (context.client_secret && cli(['client', 'secret', 'set', issuer], context.client_secret).status !== 0) {
+        return false;
+    }
+    return true;
+}
+
 function meta() {
     return {
         'io.modelcontextprotocol/protocolVersion': protocolVersion,
@@ -238,7 +277,8 @@ async function speak() {
 let ok = false;
 try {
     writeOAuthSettings([]);
-    ok = configurePreRegisteredClient() && (await speak());
+    const configured = context.idp_id_token ? configureEnterprise() : configurePreRegisteredClient();
+    ok = configured && (await speak());
 } catch (error) {
     log(`driver error: ${error?.stack ?? error}`);
 } finally {

@@ -68,9 +68,10 @@ for suite in auth backcompat draft extensions; do
 done
 
 # The 0.2.0 alpha's 2026-07-28 authorization scenarios (stateless lifecycle), in parallel.
-log "0.2.0 alpha: auth/iss-*, metadata-issuer-mismatch, authorization-server-migration"
+log "0.2.0 alpha: auth/iss-*, metadata-issuer-mismatch, authorization-server-migration, enterprise-managed-authorization"
 alpha_scenarios=(auth/iss-supported auth/iss-not-advertised auth/iss-supported-missing auth/iss-wrong-issuer
-    auth/iss-unexpected auth/iss-normalized auth/metadata-issuer-mismatch auth/authorization-server-migration)
+    auth/iss-unexpected auth/iss-normalized auth/metadata-issuer-mismatch auth/authorization-server-migration
+    auth/enterprise-managed-authorization)
 pids=()
 for scenario in "${alpha_scenarios[@]}"; do
     conformance "$here/alpha" --scenario "$scenario" -o "$out/alpha" >"$out/alpha-${scenario//\//_}.log" 2>&1 &

@@ -1,0 +1,520 @@
+// Unit tests for EnterpriseSession with MemoryStore as the keychain and in-process HTTP servers as the IdP
+// and as three MCP servers, each its own AS (two offer the id-jag grant profile, one does not):
+// the token exchange and jwt-bearer parameters on the wire, token sets stored and bound, an AS without
+// id-jag → no exchange and "unsupported", a wrong issued_token_type refused, the IdP refusing → revoked,
+// tokens deleted, audited, the other servers untouched, and renewal in the spec's order (the kept ID-JAG,
+// a new ID-JAG, the IdP refresh token, then sign in again).
+#include "AuditLog.h"
+#include "ClientAuthentication.h"
+#include "ClientRegistration.h"
+#include "Discovery.h"
+#include "EnterpriseSession.h"
+#include "FakeHttpServer.h"
+#include "HttpFetcher.h"
+#include "MemoryStore.h"
+#include "ServerRegistry.h"
+#include "TestJwtKey.h"
+#include "TokenManager.h"
+#include "Vault.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace latchkey;
+using latchkey::test::FakeHttpServer;
+using latchkey::test::TestKey;
+using nlohmann::json;
+using Response = FakeHttpServer::Response;
+
+namespace {
+
+const QString kIdpClient = QStringLiteral("latchkey-at-idp");
+const char *kIdJag = "urn:ietf:params:oauth:token-type:id-jag";
+
+qint64 now()
+{
+    return QDateTime::currentSecsSinceEpoch();
+}
+
+QByteArray bytes(const json &doc)
+{
+    return QByteArray::fromStdString(doc.dump());
+}
+
+std::string u8(const QString &text)
+{
+    return text.toStdString();
+}
+
+// An MCP server that is its own AS: 401 → PRM → AS metadata → token endpoint.
+struct ResourceServer
+{
+    FakeHttpServer http;
+    int issued = 0;
+
+    void serve(bool idJag)
+    {
+        Response challenge = Response::json(401, R"({"error":"unauthorized"})");
+        challenge.withHeader("WWW-Authenticate",
+                             "Bearer resource_metadata=\"" +
+                                 http.urlString(QStringLiteral("/.well-known/oauth-protected-resource/mcp")).toUtf8() +
+                                 '"');
+        http.on(QStringLiteral("/mcp"), challenge);
+        http.on(QStringLiteral("/.well-known/oauth-protected-resource/mcp"),
+                Response::json(200, bytes({{"resource", u8(resource())}, {"authorization_servers", {u8(issuer())}}})));
+        json as = {{"issuer", u8(issuer())},
+                   {"authorization_endpoint", u8(http.urlString(QStringLiteral("/authorize")))},
+                   {"token_endpoint", u8(http.urlString(QStringLiteral("/token")))},
+                   {"code_challenge_methods_supported", {"S256"}},
+                   {"grant_types_supported", {"authorization_code", "urn:ietf:params:oauth:grant-type:jwt-bearer"}}};
+        as["authorization_grant_profiles_supported"] =
+            idJag ? json{"urn:ietf:params:oauth:grant-profile:id-jag"} : json{"urn:example:other-profile"};
+        http.on(QStringLiteral("/.well-known/oauth-authorization-server"), Response::json(200, bytes(as)));
+        http.on(QStringLiteral("/token"), [this](const FakeHttpServer::Request &) {
+            ++issued;
+            return Response::json(
+                200, bytes({{"access_token", "at-" + std::to_string(http.port()) + "-" + std::to_string(issued)},
+                            {"token_type", "Bearer"},
+                            {"expires_in", 3600}}));
+        });
+    }
+    QString issuer() const { return http.origin(); }
+    QString resource() const { return http.urlString(QStringLiteral("/mcp")); }
+};
+
+} // namespace
+
+class TestEnterpriseSession : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void zeroTouch();
+    void wrongIssuedTokenTypeRefused();
+    void idpRefusalRevokes();
+    void renewalOrder();
+    void idpSessionEndedNeedsLogin();
+
+private:
+    QByteArray idToken(qint64 expiresIn = 600) const;
+    QByteArray idJag(const QString &audience, qint64 expiresIn = 300);
+    void writePolicy();
+    void signIn(const QString &refreshToken = {});
+    void connectAll();
+    TokenManager::Answer renew(const QString &server);
+    const ServerRecord &record(const QString &name) const { return *m_registry->find(name); }
+    std::optional<TokenSet> tokens(const QString &server);
+    bool stored(const QString &key);
+    QList<json> audit(const std::string &event) const;
+
+    TestKey m_idpKey;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<FakeHttpServer> m_idp;
+    std::unique_ptr<ResourceServer> m_crm;
+    std::unique_ptr<ResourceServer> m_wiki;
+    std::unique_ptr<ResourceServer> m_legacy;
+    std::unique_ptr<MemoryStore> m_store;
+    std::unique_ptr<Vault> m_vault;
+    std::unique_ptr<ServerRegistry> m_registry;
+    std::unique_ptr<AuditLog> m_audit;
+    std::unique_ptr<HttpFetcher> m_http;
+    std::unique_ptr<Discovery> m_discovery;
+    std::unique_ptr<ClientRegistration> m_registration;
+    std::unique_ptr<TokenManager> m_tokens;
+    std::unique_ptr<EnterpriseSession> m_session;
+    // What the IdP's token endpoint does: by default an ID-JAG for whatever audience is asked.
+    std::function<Response(const FakeHttpServer::Request &)> m_exchange;
+    int m_jags = 0;
+};
+
+void TestEnterpriseSession::initTestCase()
+{
+    m_idpKey = TestKey::make(QStringLiteral("ES256"), "idp-1");
+}
+
+QByteArray TestEnterpriseSession::idToken(qint64 expiresIn) const
+{
+    return m_idpKey.sign({{"iss", u8(m_idp->origin())},
+                          {"aud", u8(kIdpClient)},
+                          {"sub", "alice@example.com"},
+                          {"iat", now()},
+                          {"exp", now() + expiresIn}});
+}
+
+QByteArray TestEnterpriseSession::idJag(const QString &audience, qint64 expiresIn)
+{
+    ++m_jags;
+    return m_idpKey.sign({{"iss", u8(m_idp->origin())},
+                          {"aud", u8(audience)},
+                          {"sub", "alice@example.com"},
+                          {"jti", "jag-" + std::to_string(m_jags)},
+                          {"iat", now()},
+                          {"exp", now() + expiresIn}},
+                         {{"typ", "oauth-id-jag+jwt"}});
+}
+
+void TestEnterpriseSession::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    m_idp = std::make_unique<FakeHttpServer>();
+    m_crm = std::make_unique<ResourceServer>();
+    m_wiki = std::make_unique<ResourceServer>();
+    m_legacy = std::make_unique<ResourceServer>();
+    m_crm->serve(true);
+    m_wiki->serve(true);
+    m_legacy->serve(false);
+    m_idp->on(QStringLiteral("/.well-known/openid-configuration"),
+              Response::json(200, bytes({{"issuer", u8(m_idp->origin())},
+                                         {"authorization_endpoint", u8(m_idp->urlString(QStringLiteral("/authorize")))},
+                                         {"token_endpoint", u8(m_idp->urlString(QStringLiteral("/token")))},
+                                         {"jwks_uri", u8(m_idp->urlString(QStringLiteral("/jwks")))},
+                                         {"code_challenge_methods_supported", {"S256"}}})));
+    m_idp->on(QStringLiteral("/jwks"), Response::json(200, bytes({{"keys", {m_idpKey.jwk}}})));
+    m_exchange = [this](const FakeHttpServer::Request &request) {
+        return Response::json(
+            200, bytes({{"access_token", idJag(request.formValue(QStringLiteral("audience"))).toStdString()},
+                        {"issued_token_type", kIdJag},
+                        {"token_type", "N_A"}}));
+    };
+    m_idp->on(QStringLiteral("/token"), [this](const FakeHttpServer::Request &request) { return m_exchange(request); });
+
+    m_store = std::make_unique<MemoryStore>();
+    m_vault = std::make_unique<Vault>(*m_store);
+    m_registry = std::make_unique<ServerRegistry>(m_dir->filePath(QStringLiteral("servers.json")));
+    m_registry->load();
+    m_audit = std::make_unique<AuditLog>(m_dir->filePath(QStringLiteral("audit.jsonl")));
+    m_http = std::make_unique<HttpFetcher>();
+    m_discovery = std::make_unique<Discovery>(*m_http);
+    m_registration = std::make_unique<ClientRegistration>(*m_http, *m_vault, ClientRegistration::Settings{});
+    m_tokens = std::make_unique<TokenManager>(*m_vault, *m_registry, *m_http, *m_audit);
+    m_tokens->setClientRegistration(m_registration.get());
+    m_session = std::make_unique<EnterpriseSession>(*m_http, *m_discovery, *m_registration, *m_registry, *m_tokens,
+                                                    *m_vault, *m_audit, AuthorizationFlow::BrowserHook{});
+    m_tokens->setRenewer(
+        [this](const QString &server, TokenManager::Callback done) { m_session->renew(server, std::move(done)); });
+    // crm's AS knows Latchkey as a confidential client (its secret in the keychain); wiki's as a public one.
+    m_store->write(ClientRegistration::secretVaultKey(m_crm->issuer()), "crm-secret",
+                   [](const SecretStore::Result &) {});
+}
+
+void TestEnterpriseSession::cleanup()
+{
+    m_session.reset();
+    m_tokens.reset();
+    m_registration.reset();
+    m_discovery.reset();
+    m_http.reset();
+    m_audit.reset();
+    m_registry.reset();
+    m_vault.reset();
+    m_store.reset();
+    m_legacy.reset();
+    m_wiki.reset();
+    m_crm.reset();
+    m_idp.reset();
+    m_dir.reset();
+}
+
+void TestEnterpriseSession::writePolicy()
+{
+    const json policy = {
+        {"schema", 1},
+        {"idp", {{"issuer", u8(m_idp->origin())}, {"client_id", u8(kIdpClient)}}},
+        {"servers",
+         {{{"name", "crm"},
+           {"url", u8(m_crm->resource())},
+           {"scopes", {"crm.read"}},
+           {"client_id", "lk-at-crm"},
+           {"client_auth", "client_secret_basic"}},
+          {{"name", "wiki"}, {"url", u8(m_wiki->resource())}, {"client_id", "lk-at-wiki"}, {"client_auth", "none"}},
+          {{"name", "legacy"}, {"url", u8(m_legacy->resource())}, {"client_id", "lk-at-legacy"}}}}};
+    const QString path = m_dir->filePath(QStringLiteral("policy.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(bytes(policy));
+    file.close();
+    const ManagedPolicy::Loaded loaded = ManagedPolicy::loadFile(path, false);
+    QVERIFY2(loaded.policy, qPrintable(loaded.error));
+    m_session->setPolicy(loaded);
+}
+
+void TestEnterpriseSession::signIn(const QString &refreshToken)
+{
+    writePolicy();
+    if (!refreshToken.isEmpty()) {
+        // As an earlier browser sign-in left it: an ID token and the IdP refresh token.
+        json session = {{"v", 1},
+                        {"id_token", idToken().toStdString()},
+                        {"refresh_token", u8(refreshToken)},
+                        {"subject", "alice@example.com"},
+                        {"expires_at", now() + 600}};
+        m_store->write(EnterpriseSession::sessionVaultKey(m_idp->origin()), bytes(session),
+                       [](const SecretStore::Result &) {});
+        writePolicy(); // reads the session
+        QVERIFY(m_session->status()["idp"]["signedIn"].get<bool>());
+        return;
+    }
+    bool done = false;
+    QString code;
+    QString message;
+    m_session->signInWithIdToken(idToken(), [&](const QString &c, const QString &m) {
+        done = true;
+        code = c;
+        message = m;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 15000);
+    QVERIFY2(code.isEmpty(), qPrintable(message));
+}
+
+void TestEnterpriseSession::connectAll()
+{
+    bool done = false;
+    m_session->connectAll([&] { done = true; });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 30000);
+}
+
+TokenManager::Answer TestEnterpriseSession::renew(const QString &server)
+{
+    std::optional<TokenManager::Answer> answer;
+    m_session->renew(server, [&](const TokenManager::Answer &a) { answer = a; });
+    [&] { QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), 15000); }();
+    return answer.value_or(TokenManager::Answer{});
+}
+
+std::optional<TokenSet> TestEnterpriseSession::tokens(const QString &server)
+{
+    std::optional<TokenSet> set;
+    m_store->read(TokenManager::vaultKey(server), [&](const SecretStore::Result &result) {
+        if (result.status == SecretStore::Status::Ok) {
+            set = TokenSet::deserialize(result.value);
+        }
+    });
+    return set;
+}
+
+bool TestEnterpriseSession::stored(const QString &key)
+{
+    bool found = false;
+    m_store->read(key, [&](const SecretStore::Result &result) { found = result.status == SecretStore::Status::Ok; });
+    return found;
+}
+
+QList<json> TestEnterpriseSession::audit(const std::string &event) const
+{
+    QList<json> out;
+    for (const json &entry : m_audit->read({}, 1000)) {
+        if (entry.value("event", std::string()) == event) {
+            out.append(entry);
+        }
+    }
+    return out;
+}
+
+void TestEnterpriseSession::zeroTouch()
+{
+    signIn();
+    connectAll();
+    // One exchange per id-jag server, none for the AS without the profile.
+    const auto exchanges = m_idp->requests(QStringLiteral("/token"));
+    QCOMPARE(exchanges.size(), 2);
+    const FakeHttpServer::Request &first = exchanges[0];
+    QCOMPARE(first.formValue(QStringLiteral("grant_type")),
+             QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange"));
+    QCOMPARE(first.formValue(QStringLiteral("requested_token_type")), QString::fromLatin1(kIdJag));
+    QCOMPARE(first.formValue(QStringLiteral("audience")), m_crm->issuer());
+    QCOMPARE(first.formValue(QStringLiteral("resource")), m_crm->resource());
+    QCOMPARE(first.formValue(QStringLiteral("scope")), QStringLiteral("crm.read"));
+    QCOMPARE(first.formValue(QStringLiteral("subject_token_type")),
+             QStringLiteral("urn:ietf:params:oauth:token-type:id_token"));
+    const QString subjectToken = first.formValue(QStringLiteral("subject_token"));
+    QCOMPARE(subjectToken.count(QLatin1Char('.')), 2);                  // the ID token the session holds
+    QCOMPARE(first.formValue(QStringLiteral("client_id")), kIdpClient); // a public client at the IdP
+    QCOMPARE(exchanges[1].formValue(QStringLiteral("audience")), m_wiki->issuer());
+    QCOMPARE(m_legacy->http.requestCount(QStringLiteral("/token")), 0);
+
+    // The jwt-bearer grant at crm's AS, with its client authentication (client_secret_basic).
+    const auto grants = m_crm->http.requests(QStringLiteral("/token"));
+    QCOMPARE(grants.size(), 1);
+    QCOMPARE(grants[0].formValue(QStringLiteral("grant_type")),
+             QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer"));
+    QVERIFY(grants[0].formValue(QStringLiteral("assertion")).count(QLatin1Char('.')) == 2);
+    QCOMPARE(grants[0].formValue(QStringLiteral("resource")), m_crm->resource());
+    QCOMPARE(grants[0].header("Authorization"),
+             ClientAuthentication::basicAuthorization(QStringLiteral("lk-at-crm"), QStringLiteral("crm-secret")));
+    QCOMPARE(m_wiki->http.requests(QStringLiteral("/token"))[0].formValue(QStringLiteral("client_id")),
+             QStringLiteral("lk-at-wiki"));
+
+    // Stored like any other grant, bound to (AS, client, resource).
+    const auto crm = tokens(QStringLiteral("crm"));
+    QVERIFY(crm);
+    QVERIFY(crm->isBoundTo(m_crm->issuer(), QStringLiteral("lk-at-crm"), m_crm->resource()));
+    QCOMPARE(record(QStringLiteral("crm")).remote.enterpriseState, QStringLiteral("connected"));
+    QCOMPARE(record(QStringLiteral("crm")).remote.grant, RemoteServer::GrantState::Active);
+    QVERIFY(record(QStringLiteral("crm")).toJson()["grant_kind"] == "enterprise");
+    QVERIFY(tokens(QStringLiteral("wiki")));
+    // Offered per-user sign-in instead.
+    QCOMPARE(record(QStringLiteral("legacy")).remote.enterpriseState, QStringLiteral("unsupported"));
+    QVERIFY(record(QStringLiteral("legacy")).toJson()["grant_kind"] == "oauth");
+    QVERIFY(!tokens(QStringLiteral("legacy")));
+    QCOMPARE(audit("enterprise.unsupported").size(), 1);
+    QCOMPARE(audit("enterprise.token").size(), 2);
+
+    // token.get serves it like any other grant, without another request.
+    std::optional<TokenManager::Answer> answer;
+    m_tokens->accessToken(QStringLiteral("crm"), [&](const TokenManager::Answer &a) { answer = a; });
+    QTRY_VERIFY_WITH_TIMEOUT(answer.has_value(), 15000);
+    QCOMPARE(answer->accessToken, crm->accessToken);
+
+    // Nothing that could be an ID token or ID-JAG in the audit log.
+    QFile log(m_audit->path());
+    QVERIFY(log.open(QIODevice::ReadOnly));
+    const QByteArray written = log.readAll();
+    QVERIFY(!written.contains(subjectToken.toUtf8()));
+    QVERIFY(!written.contains(subjectToken.split(QLatin1Char('.'))[2].toUtf8()));
+    QVERIFY(!written.contains(grants[0].formValue(QStringLiteral("assertion")).toUtf8()));
+
+    const json status = m_session->status();
+    QVERIFY(status["idp"]["subject"] == "alice@example.com");
+    QVERIFY(status["servers"].size() == 3);
+    QVERIFY(status["servers"][0]["state"] == "connected");
+    QVERIFY(status["servers"][2]["state"] == "unsupported");
+}
+
+void TestEnterpriseSession::wrongIssuedTokenTypeRefused()
+{
+    m_exchange = [this](const FakeHttpServer::Request &request) {
+        return Response::json(
+            200, bytes({{"access_token", idJag(request.formValue(QStringLiteral("audience"))).toStdString()},
+                        {"issued_token_type", "urn:ietf:params:oauth:token-type:access_token"},
+                        {"token_type", "Bearer"}}));
+    };
+    signIn();
+    connectAll();
+    QCOMPARE(m_crm->http.requestCount(QStringLiteral("/token")), 0); // never presented to the AS
+    QCOMPARE(record(QStringLiteral("crm")).remote.enterpriseState, QStringLiteral("error"));
+    QVERIFY(record(QStringLiteral("crm")).remote.enterpriseReason.contains(QStringLiteral("not an ID-JAG")));
+    QVERIFY(!tokens(QStringLiteral("crm")));
+    QVERIFY(!stored(EnterpriseSession::assertionVaultKey(QStringLiteral("crm"))));
+}
+
+void TestEnterpriseSession::idpRefusalRevokes()
+{
+    signIn();
+    connectAll();
+    QVERIFY(tokens(QStringLiteral("crm")) && tokens(QStringLiteral("wiki")));
+    // The admin removes crm: the AS will not take the old ID-JAG, the IdP will not issue another.
+    m_crm->http.on(QStringLiteral("/token"), Response::json(400, R"({"error":"invalid_grant"})"));
+    m_exchange = [this](const FakeHttpServer::Request &request) {
+        if (request.formValue(QStringLiteral("resource")) == m_crm->resource()) {
+            return Response::json(
+                400, R"({"error":"invalid_grant","error_description":"access to crm revoked by admin\u001b[31m"})");
+        }
+        return Response::json(
+            200, bytes({{"access_token", idJag(request.formValue(QStringLiteral("audience"))).toStdString()},
+                        {"issued_token_type", kIdJag},
+                        {"token_type", "N_A"}}));
+    };
+    const TokenManager::Answer answer = renew(QStringLiteral("crm"));
+    QVERIFY(answer.accessToken.isEmpty());
+    QCOMPARE(answer.errorCode, QStringLiteral("needs_login"));
+    QVERIFY2(answer.message.contains(QStringLiteral("access to crm revoked by admin")), qPrintable(answer.message));
+    QVERIFY(!tokens(QStringLiteral("crm")));
+    QVERIFY(!stored(EnterpriseSession::assertionVaultKey(QStringLiteral("crm"))));
+    QCOMPARE(record(QStringLiteral("crm")).remote.enterpriseState, QStringLiteral("revoked"));
+    QCOMPARE(record(QStringLiteral("crm")).remote.enterpriseReason,
+             QStringLiteral("access to crm revoked by admin[31m"));
+    const auto revoked = audit("enterprise.revoked");
+    QCOMPARE(revoked.size(), 1);
+    QVERIFY(revoked[0]["server"] == "crm");
+    QVERIFY(!QString::fromStdString(revoked[0]["reason"].get<std::string>()).contains(QChar(0x1b))); // sanitized
+    // token.get now says so at once; wiki is untouched and still renews.
+    std::optional<TokenManager::Answer> refused;
+    m_tokens->accessToken(QStringLiteral("crm"), [&](const TokenManager::Answer &a) { refused = a; });
+    QTRY_VERIFY_WITH_TIMEOUT(refused.has_value(), 15000);
+    QCOMPARE(refused->errorCode, QStringLiteral("needs_login"));
+    QCOMPARE(record(QStringLiteral("wiki")).remote.enterpriseState, QStringLiteral("connected"));
+    QVERIFY(tokens(QStringLiteral("wiki")));
+    QVERIFY(!renew(QStringLiteral("wiki")).accessToken.isEmpty());
+}
+
+void TestEnterpriseSession::renewalOrder()
+{
+    signIn(QStringLiteral("idp-refresh-1"));
+    connectAll();
+    QCOMPARE(m_idp->requestCount(QStringLiteral("/token")), 2);
+    const QString firstJag = m_crm->http.requests(QStringLiteral("/token"))[0].formValue(QStringLiteral("assertion"));
+
+    // 1. The kept ID-JAG is presented again: no trip to the IdP.
+    QVERIFY(!renew(QStringLiteral("crm")).accessToken.isEmpty());
+    QCOMPARE(m_idp->requestCount(QStringLiteral("/token")), 2);
+    QCOMPARE(m_crm->http.requests(QStringLiteral("/token")).last().formValue(QStringLiteral("assertion")), firstJag);
+
+    // 2. The AS refuses it: a new ID-JAG for the ID token we hold.
+    m_crm->http.on(QStringLiteral("/token"), [this, firstJag](const FakeHttpServer::Request &request) {
+        if (request.formValue(QStringLiteral("assertion")) == firstJag) {
+            return Response::json(400, R"({"error":"invalid_grant"})");
+        }
+        return Response::json(200, R"({"access_token":"at-crm-new","token_type":"Bearer","expires_in":3600})");
+    });
+    QCOMPARE(renew(QStringLiteral("crm")).accessToken, QStringLiteral("at-crm-new"));
+    auto idpRequests = m_idp->requests(QStringLiteral("/token"));
+    QCOMPARE(idpRequests.size(), 3);
+    QCOMPARE(idpRequests.last().formValue(QStringLiteral("grant_type")),
+             QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange"));
+
+    // 3. The IdP refuses the ID token we hold: the IdP refresh token gets a new one, then a new ID-JAG.
+    m_vault->remove(EnterpriseSession::assertionVaultKey(QStringLiteral("crm")), [](const SecretStore::Result &) {});
+    int exchanges = 0;
+    m_exchange = [this, &exchanges](const FakeHttpServer::Request &request) {
+        if (request.formValue(QStringLiteral("grant_type")) == QStringLiteral("refresh_token")) {
+            return Response::json(200, bytes({{"id_token", idToken().toStdString()},
+                                              {"refresh_token", "idp-refresh-2"},
+                                              {"token_type", "Bearer"},
+                                              {"expires_in", 600}}));
+        }
+        if (++exchanges == 1) {
+            return Response::json(400, R"({"error":"invalid_grant","error_description":"subject token expired"})");
+        }
+        return Response::json(
+            200, bytes({{"access_token", idJag(request.formValue(QStringLiteral("audience"))).toStdString()},
+                        {"issued_token_type", kIdJag},
+                        {"token_type", "N_A"}}));
+    };
+    QCOMPARE(renew(QStringLiteral("crm")).accessToken, QStringLiteral("at-crm-new"));
+    idpRequests = m_idp->requests(QStringLiteral("/token"));
+    QCOMPARE(idpRequests.size(), 6);
+    QCOMPARE(idpRequests[3].formValue(QStringLiteral("grant_type")),
+             QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange"));
+    QCOMPARE(idpRequests[4].formValue(QStringLiteral("grant_type")), QStringLiteral("refresh_token"));
+    QCOMPARE(idpRequests[4].formValue(QStringLiteral("refresh_token")), QStringLiteral("idp-refresh-1"));
+    QCOMPARE(idpRequests[5].formValue(QStringLiteral("grant_type")),
+             QStringLiteral("urn:ietf:params:oauth:grant-type:token-exchange"));
+    QCOMPARE(record(QStringLiteral("crm")).remote.enterpriseState, QStringLiteral("connected"));
+    QVERIFY(m_session->status()["idp"]["refreshable"].get<bool>());
+}
+
+void TestEnterpriseSession::idpSessionEndedNeedsLogin()
+{
+    // 4. The ID token has expired and the IdP refuses the refresh token: sign in again, nothing revoked.
+    signIn(QStringLiteral("idp-refresh-1"));
+    connectAll();
+    m_vault->remove(EnterpriseSession::assertionVaultKey(QStringLiteral("crm")), [](const SecretStore::Result &) {});
+    m_exchange = [](const FakeHttpServer::Request &) {
+        return Response::json(400, R"({"error":"invalid_grant","error_description":"session ended"})");
+    };
+    const TokenManager::Answer answer = renew(QStringLiteral("crm"));
+    QCOMPARE(answer.errorCode, QStringLiteral("needs_login"));
+    QVERIFY2(answer.message.contains(QStringLiteral("latchkey enterprise login")), qPrintable(answer.message));
+    QVERIFY(!m_session->status()["idp"]["signedIn"].get<bool>());
+    QVERIFY(!stored(EnterpriseSession::sessionVaultKey(m_idp->origin())));
+    QCOMPARE(audit("enterprise.revoked").size(), 0);
+    QCOMPARE(record(QStringLiteral("crm")).remote.enterpriseState, QStringLiteral("needs_login"));
+}
+
+QTEST_GUILESS_MAIN(TestEnterpriseSession)
+#include "TestEnterpriseSession.moc"
