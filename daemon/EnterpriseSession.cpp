@@ -541,6 +541,8 @@ void EnterpriseSession::connectServer(const ManagedPolicy::Server &server, std::
         }
         ServerRecord updated = *m_registry.find(server.name);
         updated.remote.resource = result->resource;
+        updated.remote.resourceIndicator =
+            result->resourceIndicator == result->resource ? QString() : result->resourceIndicator;
         updated.remote.authRequired = result->authRequired;
         updated.remote.legacy = result->legacy;
         updated.remote.authorizationServer = result->authorizationServer;
@@ -607,7 +609,7 @@ void EnterpriseSession::renew(const QString &server, TokenManager::Callback done
     }
     auto run = std::make_shared<Run>();
     run->server = server;
-    run->resource = record->remote.resource;
+    run->resource = record->remote.audience(); // the `resource` the AS knows the server by
     run->scope = record->remote.scopes.join(QLatin1Char(' '));
     run->as = *record->remote.authorizationServer;
     obtain(run, true, std::move(done));
