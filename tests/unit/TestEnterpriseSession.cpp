@@ -19,8 +19,11 @@
 
 #include <QDateTime>
 #include <QFile>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrlQuery>
 
 using namespace latchkey;
 using latchkey::test::FakeHttpServer;
@@ -99,6 +102,8 @@ private Q_SLOTS:
     void idpRefusalRevokes();
     void renewalOrder();
     void idpSessionEndedNeedsLogin();
+    void browserSignIn_data();
+    void browserSignIn();
 
 private:
     QByteArray idToken(qint64 expiresIn = 600) const;
@@ -130,6 +135,7 @@ private:
     // What the IdP's token endpoint does: by default an ID-JAG for whatever audience is asked.
     std::function<Response(const FakeHttpServer::Request &)> m_exchange;
     int m_jags = 0;
+    QNetworkAccessManager m_browser;
 };
 
 void TestEnterpriseSession::initTestCase()
@@ -193,8 +199,12 @@ void TestEnterpriseSession::init()
     m_registration = std::make_unique<ClientRegistration>(*m_http, *m_vault, ClientRegistration::Settings{});
     m_tokens = std::make_unique<TokenManager>(*m_vault, *m_registry, *m_http, *m_audit);
     m_tokens->setClientRegistration(m_registration.get());
+    // The "browser" follows the IdP's redirect back to Latchkey's loopback listener, as a person's would.
     m_session = std::make_unique<EnterpriseSession>(*m_http, *m_discovery, *m_registration, *m_registry, *m_tokens,
-                                                    *m_vault, *m_audit, AuthorizationFlow::BrowserHook{});
+                                                    *m_vault, *m_audit, [this](const QUrl &url, QString *) {
+                                                        m_browser.get(QNetworkRequest(url));
+                                                        return true;
+                                                    });
     m_tokens->setRenewer(
         [this](const QString &server, TokenManager::Callback done) { m_session->renew(server, std::move(done)); });
     // crm's AS knows Latchkey as a confidential client (its secret in the keychain); wiki's as a public one.
@@ -514,6 +524,85 @@ void TestEnterpriseSession::idpSessionEndedNeedsLogin()
     QVERIFY(!stored(EnterpriseSession::sessionVaultKey(m_idp->origin())));
     QCOMPARE(audit("enterprise.revoked").size(), 0);
     QCOMPARE(record(QStringLiteral("crm")).remote.enterpriseState, QStringLiteral("needs_login"));
+}
+
+void TestEnterpriseSession::browserSignIn_data()
+{
+    QTest::addColumn<bool>("sameNonce");
+    QTest::newRow("nonce of this sign-in") << true;
+    QTest::newRow("another nonce") << false;
+}
+
+void TestEnterpriseSession::browserSignIn()
+{
+    QFETCH(bool, sameNonce);
+    // The IdP's authorization endpoint answers at once with a redirect carrying a code; its token
+    // endpoint answers with an ID token (with the nonce it was given, or another) and a refresh token.
+    m_idp->on(QStringLiteral("/.well-known/openid-configuration"),
+              Response::json(200, bytes({{"issuer", u8(m_idp->origin())},
+                                         {"authorization_endpoint", u8(m_idp->urlString(QStringLiteral("/authorize")))},
+                                         {"token_endpoint", u8(m_idp->urlString(QStringLiteral("/token")))},
+                                         {"jwks_uri", u8(m_idp->urlString(QStringLiteral("/jwks")))},
+                                         {"scopes_supported", {"openid", "offline_access", "email"}},
+                                         {"code_challenge_methods_supported", {"S256"}}})));
+    QString nonce;
+    m_idp->on(QStringLiteral("/authorize"), [&nonce](const FakeHttpServer::Request &request) {
+        const QUrlQuery query(QString::fromUtf8(request.query));
+        nonce = query.queryItemValue(QStringLiteral("nonce"), QUrl::FullyDecoded);
+        QUrl back(query.queryItemValue(QStringLiteral("redirect_uri"), QUrl::FullyDecoded));
+        back.setQuery(QStringLiteral("code=c-1&state=") +
+                      query.queryItemValue(QStringLiteral("state"), QUrl::FullyEncoded));
+        return Response::text(302, {}).withHeader("Location", back.toEncoded());
+    });
+    m_exchange = [this, &nonce, sameNonce](const FakeHttpServer::Request &) {
+        const json token = {{"iss", u8(m_idp->origin())},
+                            {"aud", u8(kIdpClient)},
+                            {"sub", "alice@example.com"},
+                            {"nonce", u8(sameNonce ? nonce : QStringLiteral("replayed"))},
+                            {"iat", now()},
+                            {"exp", now() + 600}};
+        return Response::json(200, bytes({{"access_token", "idp-at"},
+                                          {"token_type", "Bearer"},
+                                          {"id_token", m_idpKey.sign(token).toStdString()},
+                                          {"refresh_token", "idp-rt"}}));
+    };
+    writePolicy();
+    bool done = false;
+    QString code;
+    QString message;
+    m_session->signIn([&](const QString &c, const QString &m) {
+        done = true;
+        code = c;
+        message = m;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 30000);
+    // On the wire: PKCE S256, a nonce, openid + offline_access (offered), no resource; the verifier at the token
+    // endpoint.
+    const auto authorize = m_idp->requests(QStringLiteral("/authorize"));
+    QCOMPARE(authorize.size(), 1);
+    const QUrlQuery query(QString::fromUtf8(authorize[0].query));
+    QCOMPARE(query.queryItemValue(QStringLiteral("code_challenge_method")), QStringLiteral("S256"));
+    QVERIFY(nonce.size() >= 43);
+    QCOMPARE(query.queryItemValue(QStringLiteral("scope"), QUrl::FullyDecoded),
+             QStringLiteral("openid offline_access"));
+    QVERIFY(!query.hasQueryItem(QStringLiteral("resource")));
+    const auto token = m_idp->requests(QStringLiteral("/token"));
+    QCOMPARE(token.size(), 1);
+    QCOMPARE(token[0].formValue(QStringLiteral("grant_type")), QStringLiteral("authorization_code"));
+    QVERIFY(!token[0].formValue(QStringLiteral("code_verifier")).isEmpty());
+    const json status = m_session->status();
+    if (sameNonce) {
+        QVERIFY2(code.isEmpty(), qPrintable(message));
+        QVERIFY(status["idp"]["signedIn"].get<bool>());
+        QVERIFY(status["idp"]["refreshable"].get<bool>());
+        QVERIFY(status["idp"]["signatureChecked"].get<bool>());
+        QVERIFY(status["idp"]["subject"] == "alice@example.com");
+    } else {
+        QCOMPARE(code, QStringLiteral("login_failed"));
+        QVERIFY2(message.contains(QStringLiteral("nonce")), qPrintable(message));
+        QVERIFY(!status["idp"]["signedIn"].get<bool>());
+        QVERIFY(!stored(EnterpriseSession::sessionVaultKey(m_idp->origin())));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEnterpriseSession)
