@@ -77,6 +77,46 @@ Response storeFailure(std::int64_t id, const SecretStore::Result &result)
     return Response::failure(id, error::Internal, "the keychain refused: " + result.message.toStdString());
 }
 
+// Why a server's own secret could not be read, as the reply to give.
+Response secretReadFailure(std::int64_t id, const SecretStore::Result &result, const QString &server,
+                           const QString &key)
+{
+    if (result.status != SecretStore::Status::NotFound) {
+        return storeFailure(id, result);
+    }
+    return Response::failure(id, error::SecretMissing,
+                             "secret \"" + key.toStdString() + "\" of server \"" + server.toStdString() +
+                                 "\" is not set; run: latchkey secret set " + server.toStdString() + " " +
+                                 key.toStdString());
+}
+
+// A handout that gathers several secrets, then answers once: the values by name, the names (all the
+// audit log ever sees) and the first failure.
+struct Handout
+{
+    Json values = Json::object();
+    Json names = Json::array();
+    int outstanding = 0;
+    std::optional<Response> failure;
+};
+
+// Audits a finished handout by names only and answers it: `success`, or its first failure.
+void answerHandout(AuditLog &log, const ipc::PeerCredentials &peer, const QString &server, const char *namesField,
+                   const Handout &handout, Response success, const Dispatcher::Reply &reply)
+{
+    Json audit = peerJson(peer);
+    audit["server"] = server.toStdString();
+    audit[namesField] = handout.names;
+    if (handout.failure) {
+        audit["error"] = handout.failure->errorCode;
+        log.record("secret.handout_failed", audit);
+        reply(*handout.failure);
+        return;
+    }
+    log.record("secret.handout", audit);
+    reply(std::move(success));
+}
+
 } // namespace
 
 Dispatcher::Dispatcher(ServerRegistry &registry, Vault &vault, AuditLog &audit, QObject *parent)
@@ -88,6 +128,8 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
     const std::string &m = request.method;
     if (m == "server.env") {
         serverEnv(request, peer, std::move(reply));
+    } else if (m == "server.headers") {
+        serverHeaders(request, peer, std::move(reply));
     } else if (m == "status") {
         status(request, std::move(reply));
     } else if (m == "server.list") {
@@ -162,6 +204,12 @@ Json Dispatcher::describe(const ServerRecord &record) const
             json["issuer"] = record.remote.authorizationServer->issuer.toStdString();
         }
         json["signing_in"] = m_signIn && m_signIn->isSigningIn(record.name);
+        if (json.contains("headers")) {
+            for (auto &binding : json["headers"]) {
+                binding["present"] =
+                    m_registry.hasSecret(record.name, QString::fromStdString(binding["key"].get<std::string>()));
+            }
+        }
     }
     if (record.kind == ServerRecord::Kind::Stdio) {
         for (auto &binding : json["env"]) {
@@ -228,6 +276,10 @@ void Dispatcher::serverAdd(const Request &request, const ipc::PeerCredentials &p
                                         binding.reference.toStdString()));
             return;
         }
+    }
+    if (record->kind == ServerRecord::Kind::Remote && !record->remote.headers.isEmpty()) {
+        serverAddWithHeaders(request, *record, peer, std::move(reply));
+        return;
     }
     if (record->kind == ServerRecord::Kind::Remote) {
         serverAddRemote(request, *record, peer, std::move(reply));
@@ -371,39 +423,25 @@ void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &p
     }
     // Gather every binding, then answer once. Each secret is looked up only in this server's own
     // namespace: a record cannot name another server's secret.
-    struct Pending
-    {
-        Json env = Json::object();
-        Json variables = Json::array();
-        int outstanding = 0;
-        std::optional<Response> failure;
-    };
-    auto pending = std::make_shared<Pending>();
+    auto pending = std::make_shared<Handout>();
     pending->outstanding = static_cast<int>(record->env.size());
     Json command = Json::array();
     for (const QString &arg : record->command) {
         command.push_back(arg.toStdString());
     }
     const auto finish = [this, pending, id = request.id, server = *name, command, peer, reply] {
-        Json audit = peerJson(peer);
-        audit["server"] = server.toStdString();
-        audit["variables"] = pending->variables;
-        if (pending->failure) {
-            audit["error"] = pending->failure->errorCode;
-            m_audit.record("secret.handout_failed", audit);
-            reply(*pending->failure);
-            return;
+        if (!pending->failure) {
+            m_lastUsed.insert(server, QDateTime::currentSecsSinceEpoch());
         }
-        m_audit.record("secret.handout", audit);
-        m_lastUsed.insert(server, QDateTime::currentSecsSinceEpoch());
-        reply(Response::success(id, {{"command", command}, {"env", std::move(pending->env)}}));
+        answerHandout(m_audit, peer, server, "variables", *pending,
+                      Response::success(id, {{"command", command}, {"env", pending->values}}), reply);
     };
     if (pending->outstanding == 0) {
         finish();
         return;
     }
     for (const EnvBinding &binding : record->env) {
-        pending->variables.push_back(binding.variable.toStdString());
+        pending->names.push_back(binding.variable.toStdString());
         if (binding.source == EnvBinding::Source::Token) {
             // The access token of the named remote grant; its refresh token never leaves the daemon.
             if (!m_tokens) {
@@ -416,7 +454,7 @@ void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &p
             m_tokens->accessToken(
                 binding.reference, [pending, finish, binding, id = request.id](const TokenManager::Answer &answer) {
                     if (answer.errorCode.isEmpty()) {
-                        pending->env[binding.variable.toStdString()] = answer.accessToken.toStdString();
+                        pending->values[binding.variable.toStdString()] = answer.accessToken.toStdString();
                     } else if (!pending->failure) {
                         pending->failure =
                             Response::failure(id, answer.errorCode.toStdString(), answer.message.toStdString());
@@ -428,25 +466,17 @@ void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &p
             continue;
         }
         const QString entry = Vault::entryKey(QStringLiteral("secret"), *name, binding.reference);
-        m_vault.read(
-            entry, [pending, finish, binding, server = *name, id = request.id](const SecretStore::Result &result) {
-                if (result.status == SecretStore::Status::Ok) {
-                    pending->env[binding.variable.toStdString()] = result.value.toStdString();
-                } else if (!pending->failure) {
-                    if (result.status == SecretStore::Status::NotFound) {
-                        pending->failure =
-                            Response::failure(id, error::SecretMissing,
-                                              "secret \"" + binding.reference.toStdString() + "\" of server \"" +
-                                                  server.toStdString() + "\" is not set; run: latchkey secret set " +
-                                                  server.toStdString() + " " + binding.reference.toStdString());
-                    } else {
-                        pending->failure = storeFailure(id, result);
-                    }
-                }
-                if (--pending->outstanding == 0) {
-                    finish();
-                }
-            });
+        m_vault.read(entry,
+                     [pending, finish, binding, server = *name, id = request.id](const SecretStore::Result &result) {
+                         if (result.status == SecretStore::Status::Ok) {
+                             pending->values[binding.variable.toStdString()] = result.value.toStdString();
+                         } else if (!pending->failure) {
+                             pending->failure = secretReadFailure(id, result, server, binding.reference);
+                         }
+                         if (--pending->outstanding == 0) {
+                             finish();
+                         }
+                     });
     }
 }
 
@@ -915,6 +945,78 @@ void Dispatcher::clientCredential(const Request &request, const ipc::PeerCredent
         m_audit.record("client.credential_stored", audit);
         reply(Response::success(id, {{"issuer", audit["issuer"]}, {"kind", audit["kind"]}}));
     });
+}
+
+} // namespace latchkey
+
+namespace latchkey {
+
+// The "API key / static bearer" rung of a remote server: the bridge sends these headers, their values
+// from the keychain. Such a record runs no OAuth: no discovery at add time (the server may want the very
+// header we hold before it answers anything) and auth_required false.
+void Dispatcher::serverAddWithHeaders(const Request &request, const ServerRecord &record,
+                                      const ipc::PeerCredentials &peer, Reply reply)
+{
+    ServerRecord stored = record;
+    stored.remote = RemoteServer{};
+    stored.remote.url = record.remote.url;
+    stored.remote.resource = record.remote.resource;
+    stored.remote.authRequired = false;
+    stored.remote.headers = record.remote.headers;
+    QString why;
+    if (!m_registry.add(stored, &why)) {
+        reply(Response::failure(request.id, error::ConfigInvalid, why.toStdString()));
+        return;
+    }
+    Json audit = peerJson(peer);
+    audit["server"] = stored.name.toStdString();
+    audit["rung"] = "header";
+    m_audit.record("server.added", audit);
+    Q_EMIT serverChanged({{"name", stored.name.toStdString()}, {"change", "added"}});
+    reply(Response::success(request.id, {{"server", describe(stored)}}));
+}
+
+void Dispatcher::serverHeaders(const Request &request, const ipc::PeerCredentials &peer, Reply reply)
+{
+    const auto name = nameParam(request, "name", &Names::checkServerName, reply);
+    if (!name) {
+        return;
+    }
+    const ServerRecord *record = m_registry.find(*name);
+    if (!record || record->kind != ServerRecord::Kind::Remote) {
+        reply(Response::failure(request.id, error::NotFound, "no remote server named \"" + name->toStdString() + "\""));
+        return;
+    }
+    // Only this server's own secrets, answered once all are read; a handout like server.env.
+    auto pending = std::make_shared<Handout>();
+    pending->outstanding = static_cast<int>(record->remote.headers.size());
+    for (const HeaderBinding &binding : record->remote.headers) {
+        pending->names.push_back(binding.header.toStdString());
+    }
+    const auto finish = [this, pending, id = request.id, server = *name, peer, reply] {
+        if (!pending->failure) {
+            m_lastUsed.insert(server, QDateTime::currentSecsSinceEpoch());
+        }
+        answerHandout(m_audit, peer, server, "headers", *pending, Response::success(id, {{"headers", pending->values}}),
+                      reply);
+    };
+    if (pending->outstanding == 0) {
+        finish();
+        return;
+    }
+    for (const HeaderBinding &binding : record->remote.headers) {
+        m_vault.read(Vault::entryKey(QStringLiteral("secret"), *name, binding.key),
+                     [pending, finish, binding, server = *name, id = request.id](const SecretStore::Result &result) {
+                         if (result.status == SecretStore::Status::Ok) {
+                             pending->values[binding.header.toStdString()] = result.value.toStdString();
+                         } else if (!pending->failure) {
+                             pending->failure = secretReadFailure(id, result, server, binding.key);
+                         }
+                         if (--pending->outstanding == 0) {
+                             finish();
+                         }
+                     });
+    }
 }
 
 } // namespace latchkey

@@ -56,6 +56,9 @@ private:
     void serverAdd(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void serverRemove(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void serverEnv(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void serverHeaders(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void serverAddWithHeaders(const ipc::Request &request, const struct ServerRecord &record,
+                              const ipc::PeerCredentials &peer, Reply reply);
     void secretSet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void secretRemove(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void clientCredential(const ipc::Request &request, const ipc::PeerCredentials &peer, bool store, Reply reply);

@@ -10,6 +10,7 @@ namespace {
 constexpr qsizetype kMaxArguments = 256;
 constexpr qsizetype kMaxArgumentLength = 4096;
 constexpr qsizetype kMaxEnv = 64;
+constexpr qsizetype kMaxHeaders = 16;
 
 std::string utf8(const QString &text)
 {
@@ -38,6 +39,43 @@ QStringList readStrings(const nlohmann::json &json, const char *key)
         }
     }
     return out;
+}
+
+bool readHeaders(const nlohmann::json &json, RemoteServer *remote, QString *error)
+{
+    const auto headers = json.find("headers");
+    if (headers == json.end()) {
+        return true;
+    }
+    if (!headers->is_array() || headers->size() > static_cast<size_t>(kMaxHeaders)) {
+        *error = QStringLiteral("\"headers\" must be a list of at most %1 bindings").arg(kMaxHeaders);
+        return false;
+    }
+    for (const auto &item : *headers) {
+        HeaderBinding binding;
+        if (!item.is_object() || !readString(item, "header", &binding.header) ||
+            !readString(item, "key", &binding.key)) {
+            *error = QStringLiteral("each header binding needs \"header\" and \"key\" strings");
+            return false;
+        }
+        QString why = ServerRecord::checkHeaderName(binding.header);
+        if (why.isEmpty()) {
+            why = Names::checkSecretKey(binding.key);
+        }
+        const bool duplicate =
+            std::any_of(remote->headers.cbegin(), remote->headers.cend(), [&](const HeaderBinding &b) {
+                return b.header.compare(binding.header, Qt::CaseInsensitive) == 0;
+            });
+        if (why.isEmpty() && duplicate) {
+            why = QStringLiteral("header %1 is bound twice").arg(binding.header);
+        }
+        if (!why.isEmpty()) {
+            *error = why;
+            return false;
+        }
+        remote->headers.append(binding);
+    }
+    return true;
 }
 
 bool readRemote(const nlohmann::json &json, RemoteServer *remote, QString *error)
@@ -100,10 +138,31 @@ bool readRemote(const nlohmann::json &json, RemoteServer *remote, QString *error
         readString(*managed, "state", &remote->enterpriseState);
         readString(*managed, "reason", &remote->enterpriseReason);
     }
-    return true;
+    return readHeaders(json, remote, error);
 }
 
 } // namespace
+
+QString ServerRecord::checkHeaderName(const QString &name)
+{
+    // RFC 9110 token characters only; and none of the fields the bridge sets for the protocol itself.
+    static const QString kTokenPunctuation = QStringLiteral("!#$%&'*+-.^_`|~");
+    static const QStringList kReserved = {
+        QStringLiteral("host"),           QStringLiteral("content-length"),       QStringLiteral("content-type"),
+        QStringLiteral("accept"),         QStringLiteral("connection"),           QStringLiteral("transfer-encoding"),
+        QStringLiteral("mcp-session-id"), QStringLiteral("mcp-protocol-version"), QStringLiteral("last-event-id")};
+    const bool token = !name.isEmpty() && name.size() <= 64 && std::all_of(name.cbegin(), name.cend(), [](QChar c) {
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9') ||
+               kTokenPunctuation.contains(c);
+    });
+    if (!token) {
+        return QStringLiteral("a header name is 1 to 64 letters, digits or one of %1").arg(kTokenPunctuation);
+    }
+    if (kReserved.contains(name.toLower())) {
+        return QStringLiteral("header %1 is set by the bridge itself and cannot be bound").arg(name);
+    }
+    return {};
+}
 
 QString ServerRecord::grantStateName(RemoteServer::GrantState state)
 {
@@ -157,6 +216,13 @@ nlohmann::json ServerRecord::toJson() const
         json["enterprise"] = {{"state", utf8(remote.enterpriseState)}, {"reason", utf8(remote.enterpriseReason)}};
     }
     json["grant_kind"] = remote.isEnterpriseGrant() ? "enterprise" : "oauth";
+    if (!remote.headers.isEmpty()) {
+        nlohmann::json headers = nlohmann::json::array();
+        for (const HeaderBinding &binding : remote.headers) {
+            headers.push_back({{"header", utf8(binding.header)}, {"key", utf8(binding.key)}});
+        }
+        json["headers"] = headers;
+    }
     return json;
 }
 

@@ -27,6 +27,16 @@ struct EnvBinding
     bool operator==(const EnvBinding &) const = default;
 };
 
+// A header the bridge sends to a remote server on every request, its value a secret stored for that
+// server (latchkey/secret/<server>/<key>): the "API key / static bearer" rung for remote servers.
+struct HeaderBinding
+{
+    QString header; // an HTTP field name, e.g. "Authorization" or "X-API-Key"
+    QString key;    // the secret holding the whole field value, e.g. "Bearer sk-…"
+
+    bool operator==(const HeaderBinding &) const = default;
+};
+
 // What Latchkey knows about a remote (OAuth-protected) server: what discovery found and the state of
 // its grant. Nothing secret: tokens and client secrets live in the vault.
 struct RemoteServer
@@ -60,6 +70,7 @@ struct RemoteServer
     {
         return !enterpriseState.isEmpty() && enterpriseState != QStringLiteral("unsupported");
     }
+    QList<HeaderBinding> headers; // static credential headers; a record with any is not an OAuth server
 };
 
 // The non-secret description of a server, as kept in servers.json.
@@ -81,6 +92,8 @@ struct ServerRecord
     static std::optional<ServerRecord> fromJson(const nlohmann::json &json, QString *error);
 
     static QString grantStateName(RemoteServer::GrantState state);
+    // Why `name` cannot be a bound header (empty when it can): an HTTP token the bridge does not set itself.
+    static QString checkHeaderName(const QString &name);
 };
 
 } // namespace latchkey

@@ -164,6 +164,11 @@ void Bridge::resolve(std::function<void()> ready)
                                const Json &server = response.result["server"];
                                m_server = QString::fromStdString(server.value("name", std::string()));
                                m_authRequired = server.value("auth_required", true);
+                               const auto headers = server.find("headers");
+                               if (headers != server.end() && headers->is_array() && !headers->empty()) {
+                                   fetchHeaders(ready);
+                                   return;
+                               }
                                ready();
                                return;
                            }
@@ -172,6 +177,28 @@ void Bridge::resolve(std::function<void()> ready)
                                return;
                            }
                            startFailed(1, QString::fromStdString(response.errorMessage));
+                       });
+}
+
+void Bridge::fetchHeaders(std::function<void()> ready)
+{
+    // The server's static credential headers (an API key, a static bearer), fetched once per session and
+    // kept in memory only: one audited handout per bridge, not one per request.
+    m_daemon.callAsync("server.headers", {{"name", m_server.toStdString()}},
+                       [this, ready](const ipc::Response &response) {
+                           if (!response.ok()) {
+                               log(QString::fromStdString(response.errorMessage));
+                               Q_EMIT finished(1);
+                               return;
+                           }
+                           const Json headers = response.result.value("headers", Json::object());
+                           for (const auto &[name, value] : headers.items()) {
+                               if (value.is_string()) {
+                                   m_secretHeaders.append({QByteArray::fromStdString(name),
+                                                           QByteArray::fromStdString(value.get<std::string>())});
+                               }
+                           }
+                           ready();
                        });
 }
 
@@ -309,6 +336,9 @@ QNetworkRequest Bridge::request(const QString &token) const
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
     request.setRawHeader("Accept", "application/json, text/event-stream");
     for (const auto &[key, value] : m_options.headers) {
+        request.setRawHeader(key, value);
+    }
+    for (const auto &[key, value] : m_secretHeaders) {
         request.setRawHeader(key, value);
     }
     if (!token.isEmpty()) {

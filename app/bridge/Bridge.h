@@ -43,6 +43,7 @@ private:
     using Json = ipc::Json;
     void resolve(std::function<void()> ready);
     void addServer(std::function<void()> ready);
+    void fetchHeaders(std::function<void()> ready);
     void signIn(const QString &scope, const QByteArray &challenge,
                 std::function<void(bool ok, const QString &why)> done);
     void onLine(const QByteArray &line);
@@ -75,6 +76,7 @@ private:
     StdioChannel m_stdio;
     QNetworkAccessManager m_http;
     QString m_server;
+    QList<QPair<QByteArray, QByteArray>> m_secretHeaders; // from the daemon (server.headers), never logged
     bool m_authRequired = true;
     bool m_ready = false;
     bool m_initializing = false;

@@ -3,6 +3,7 @@
 #include "CliText.h"
 #include "DaemonLauncher.h"
 #include "EnterpriseCommand.h"
+#include "ImportCommand.h"
 #include "Protocol.h"
 #include "SecretInput.h"
 #include "SocketPath.h"
@@ -52,6 +53,8 @@ const char *kUsage = R"(usage: latchkey [--socket PATH] COMMAND [ARGS]
   client key set|rm ISSUER                 its private key for private_key_jwt (PEM on stdin)
   run NAME [-- COMMAND [ARGS...]]          run the server (or COMMAND) with its environment injected
   audit [--json] [--since TIME]            what was handed out or refused, and when
+  import --from claude-desktop|vscode|cursor [FILE] [--dry-run] [--yes] [--no-backup]
+                                           move an MCP client's servers and their secrets into Latchkey
 
 Exit codes: 0 ok, 1 refused or failed, 2 usage, 3 daemon unreachable.
 )";
@@ -145,6 +148,9 @@ int Cli::run()
     }
     if (command == QStringLiteral("enterprise")) {
         return EnterpriseCommand([this](auto &&...a) { return call(std::forward<decltype(a)>(a)...); }).run(args);
+    }
+    if (command == QStringLiteral("import")) {
+        return ImportCommand([this] { return ensureConnected() ? m_client.get() : nullptr; }).run(args);
     }
     if (command == QStringLiteral("help")) {
         std::fputs(kUsage, stdout);

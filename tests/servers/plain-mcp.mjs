@@ -20,6 +20,9 @@
 //     `huge-json`       200 application/json of `size` bytes (a JSON string that never ends)
 //   The big ones are written with back-pressure, so the server's own memory stays small.
 //
+// Static credential (the API-key rung): with PLAIN_MCP_REQUIRE_HEADER=<field> and PLAIN_MCP_REQUIRE_VALUE=<value>
+// in the environment (never argv), every request to the MCP path without exactly that header gets 401.
+//
 // Test hook: GET /__test/stats → {"sessions":[ids created],"deleted":[ids DELETEd],"posts":N,"gets":N}.
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -112,6 +115,19 @@ const HOSTILE = {
 const app = createMcpExpressApp({ host: '127.0.0.1' });
 
 app.get('/__test/stats', (req, res) => res.json(stats));
+
+const requiredHeader = process.env.PLAIN_MCP_REQUIRE_HEADER?.toLowerCase();
+const requiredValue = process.env.PLAIN_MCP_REQUIRE_VALUE;
+if (requiredHeader && requiredValue) {
+    app.use(mcpPath, (req, res, next) => {
+        if (req.headers[requiredHeader] !== requiredValue) {
+            stats.refused = (stats.refused ?? 0) + 1;
+            res.status(401).json({ jsonrpc: '2.0', error: { code: -32001, message: 'missing or wrong credential' }, id: null });
+            return;
+        }
+        next();
+    });
+}
 
 app.post(mcpPath, async (req, res) => {
     stats.posts += 1;

@@ -91,6 +91,9 @@ private Q_SLOTS:
     void serverEnvSecretMissing();
     void serverEnvKeychainUnavailable();
     void serverEnvUnknownServer();
+    void serverHeadersOwnSecretsOnly();
+    void serverHeadersSecretMissing();
+    void serverHeadersNeedARemoteServer();
 
     void auditList();
     void auditListBadParams_data();
@@ -768,3 +771,84 @@ void TestDispatcher::auditNeverContainsSecretValues()
 
 QTEST_GUILESS_MAIN(TestDispatcher)
 #include "TestDispatcher.moc"
+
+namespace {
+
+Json headerServer(const std::string &name, const std::vector<Json> &headers)
+{
+    return {{"name", name},
+            {"kind", "remote"},
+            {"url", "https://" + name + ".example.com/mcp"},
+            {"headers", Json::array_t(headers.begin(), headers.end())}};
+}
+
+Json header(const std::string &field, const std::string &key)
+{
+    return {{"header", field}, {"key", key}};
+}
+
+} // namespace
+
+void TestDispatcher::serverHeadersOwnSecretsOnly()
+{
+    // No OAuth engine in this dispatcher: a static-header record needs none and runs no discovery.
+    QVERIFY(addServer(headerServer("search", {header("Authorization", "auth"), header("X-Team", "team")})));
+    QVERIFY(addServer(stdioServer("gitlab", {binding("GITLAB_TOKEN", "auth")})));
+    QVERIFY(setSecret("search", "auth", "Bearer " + kGithubToken));
+    QVERIFY(setSecret("search", "team", kSlackToken));
+    QVERIFY(setSecret("gitlab", "auth", kGitlabToken));
+
+    const Response list = call("server.list");
+    QVERIFY(list.ok());
+    const Json &servers = list.result.at("servers");
+    const auto found =
+        std::find_if(servers.begin(), servers.end(), [](const Json &server) { return server.at("name") == "search"; });
+    QVERIFY(found != servers.end());
+    const Json &record = *found;
+    QCOMPARE(record.at("auth_required").get<bool>(), false);
+    QCOMPARE(record.at("headers").size(), size_t(2));
+    QCOMPARE(record.at("headers").at(0).at("present").get<bool>(), true);
+    QVERIFY(list.serialize().indexOf(kGithubToken) < 0);
+
+    const Response response = call("server.headers", {{"name", "search"}});
+    QVERIFY2(response.ok(), response.errorMessage.c_str());
+    const Json &headers = response.result.at("headers");
+    QCOMPARE(headers.size(), size_t(2));
+    QCOMPARE(headers.at("Authorization").get<std::string>(), "Bearer " + str(kGithubToken));
+    QCOMPARE(headers.at("X-Team").get<std::string>(), str(kSlackToken));
+    QVERIFY(response.serialize().indexOf(kGitlabToken) < 0);
+
+    const Json handout = auditEntries().back();
+    QCOMPARE(handout.at("event").get<std::string>(), std::string("secret.handout"));
+    QCOMPARE(handout.at("server").get<std::string>(), std::string("search"));
+    QVERIFY(handout.at("headers") == Json::array({"Authorization", "X-Team"}));
+    QVERIFY(!readAll(auditPath()).contains(kGithubToken));
+}
+
+void TestDispatcher::serverHeadersSecretMissing()
+{
+    QVERIFY(addServer(headerServer("search", {header("X-API-Key", "key")})));
+    QVERIFY(addServer(stdioServer("gitlab", {binding("GITLAB_TOKEN", "key")})));
+    QVERIFY(setSecret("gitlab", "key", kGitlabToken));
+    const Response response = call("server.headers", {{"name", "search"}});
+    QCOMPARE(response.errorCode, std::string(error::SecretMissing));
+    QVERIFY2(response.errorMessage.find("latchkey secret set search key") != std::string::npos,
+             response.errorMessage.c_str());
+    QVERIFY(response.serialize().indexOf(kGitlabToken) < 0);
+    QCOMPARE(auditEntries().back().at("event").get<std::string>(), std::string("secret.handout_failed"));
+
+    m_store->setUnavailable(QStringLiteral("no keyring"));
+    QCOMPARE(call("server.headers", {{"name", "search"}}).errorCode, std::string(error::KeychainUnavailable));
+}
+
+void TestDispatcher::serverHeadersNeedARemoteServer()
+{
+    QVERIFY(addServer(stdioServer("gitlab")));
+    QCOMPARE(call("server.headers", {{"name", "gitlab"}}).errorCode, std::string(error::NotFound));
+    QCOMPARE(call("server.headers", {{"name", "ghost"}}).errorCode, std::string(error::NotFound));
+    QCOMPARE(call("server.headers", {{"name", "../x"}}).errorCode, std::string(error::InvalidParams));
+    QCOMPARE(call("server.headers", Json::object()).errorCode, std::string(error::InvalidParams));
+    // A bad binding never reaches the registry.
+    const Response bad = call("server.add", {{"server", headerServer("bad", {header("Host", "k")})}});
+    QCOMPARE(bad.errorCode, std::string(error::InvalidParams));
+}

@@ -39,6 +39,9 @@ private Q_SLOTS:
     void unicodeArgumentsKept();
     void remoteResourceIndicator_data();
     void remoteResourceIndicator();
+    void remoteHeaderBindingsRoundTrip();
+    void remoteHeaderBindingsInvalid_data();
+    void remoteHeaderBindingsInvalid();
 };
 
 void TestServerRecord::parsesValidRecord()
@@ -286,4 +289,71 @@ void TestServerRecord::remoteResourceIndicator()
     const auto back = ServerRecord::fromJson(written, &error);
     QVERIFY2(back.has_value(), qPrintable(error));
     QCOMPARE(back->remote.audience(), audience);
+}
+
+namespace {
+
+Json remoteWithHeaders(Json headers)
+{
+    return Json{{"name", "search"}, {"kind", "remote"}, {"url", "https://mcp.example.com/mcp"}, {"headers", headers}};
+}
+
+} // namespace
+
+void TestServerRecord::remoteHeaderBindingsRoundTrip()
+{
+    QString error;
+    const auto record =
+        ServerRecord::fromJson(remoteWithHeaders({{{"header", "Authorization"}, {"key", "Authorization"}},
+                                                  {{"header", "X-API-Key"}, {"key", "x-api-key"}}}),
+                               &error);
+    QVERIFY2(record.has_value(), qPrintable(error));
+    QCOMPARE(record->remote.headers.size(), 2);
+    QCOMPARE(record->remote.headers.at(1).header, QStringLiteral("X-API-Key"));
+    QCOMPARE(record->remote.headers.at(1).key, QStringLiteral("x-api-key"));
+    const auto back = ServerRecord::fromJson(record->toJson(), &error);
+    QVERIFY2(back.has_value(), qPrintable(error));
+    QCOMPARE(back->remote.headers, record->remote.headers);
+
+    // Without bindings the record's JSON is what it always was.
+    const auto plain =
+        ServerRecord::fromJson(Json{{"name", "s"}, {"kind", "remote"}, {"url", "https://mcp.example.com/mcp"}}, &error);
+    QVERIFY(plain.has_value());
+    QVERIFY(!plain->toJson().contains("headers"));
+}
+
+void TestServerRecord::remoteHeaderBindingsInvalid_data()
+{
+    QTest::addColumn<Json>("headers");
+    QTest::addColumn<QString>("mentions");
+    const auto one = [](const char *header, const char *key) {
+        return Json::array({Json{{"header", header}, {"key", key}}});
+    };
+    QTest::newRow("not a list") << Json("Authorization") << QStringLiteral("list");
+    QTest::newRow("binding not object") << Json::array({"Authorization"}) << QStringLiteral("\"header\"");
+    QTest::newRow("no key") << Json::array({Json{{"header", "Authorization"}}}) << QStringLiteral("\"key\"");
+    QTest::newRow("space in name") << one("X API Key", "k") << QStringLiteral("header name");
+    QTest::newRow("colon in name") << one("X-Key:", "k") << QStringLiteral("header name");
+    QTest::newRow("CRLF in name") << one("X-Key\r\nHost", "k") << QStringLiteral("header name");
+    QTest::newRow("empty name") << one("", "k") << QStringLiteral("header name");
+    QTest::newRow("reserved Host") << one("host", "k") << QStringLiteral("set by the bridge");
+    QTest::newRow("reserved session") << one("Mcp-Session-Id", "k") << QStringLiteral("set by the bridge");
+    QTest::newRow("bad key") << one("X-Key", "../other/token") << QStringLiteral("secret key");
+    QTest::newRow("twice") << Json::array(
+                                  {Json{{"header", "X-Key"}, {"key", "a"}}, Json{{"header", "x-key"}, {"key", "b"}}})
+                           << QStringLiteral("bound twice");
+    Json many = Json::array();
+    for (int i = 0; i < 17; ++i) {
+        many.push_back({{"header", "X-H" + std::to_string(i)}, {"key", "k" + std::to_string(i)}});
+    }
+    QTest::newRow("too many") << many << QStringLiteral("at most 16");
+}
+
+void TestServerRecord::remoteHeaderBindingsInvalid()
+{
+    QFETCH(Json, headers);
+    QFETCH(QString, mentions);
+    QString error;
+    QVERIFY(!ServerRecord::fromJson(remoteWithHeaders(headers), &error).has_value());
+    QVERIFY2(error.contains(mentions), qPrintable(error));
 }
