@@ -1,0 +1,638 @@
+// Enterprise-Managed Authorization (ID-JAG) end to end, every part real: the company IdP (idp.mjs on
+// oidc-provider) with its token exchange and per-user approval list, one MCP authorization server
+// per approved server (jag-as.mjs, the jwt-bearer grant) in front of an SDK MCP server that checks
+// its audience, Debian chromium through the IdP's sign-in pages, latchkeyd with a managed policy,
+// and the Secret Service.
+//
+// A policy with three approved servers (A, B, C) and one whose AS has no ID-JAG support (D) →
+// `enterprise.login` → exactly one browser visit, no authorize request at any MCP AS → three token
+// sets in the keychain, each accepted only by its own server → the admin removes B at the IdP → at
+// B's next renewal B is revoked locally (its tokens gone, state and audit say why) while A and C
+// renew and keep working → D got no token exchange and needs a per-user sign-in. Then, against a
+// second IdP, each way the IdP can misbehave is refused with nothing stored.
+#include "DaemonHarness.h"
+#include "E2eSupport.h"
+#include "NodeServer.h"
+#include "SecretScan.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace latchkey::test;
+using latchkey::ipc::Json;
+using latchkey::ipc::Response;
+
+namespace {
+
+constexpr int kLoginTimeoutMs = 120000;
+
+QString str(const Json &json, const char *key)
+{
+    const auto it = json.find(key);
+    return it != json.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
+}
+
+QByteArray describe(const Response &response)
+{
+    return QByteArray::fromStdString(response.errorCode + ": " + response.errorMessage + " " + response.result.dump());
+}
+
+QByteArray jsonBody(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
+
+// One approved MCP server: its authorization server (jag-as.mjs) and the MCP server behind it.
+struct Site
+{
+    QString name; // the server's name in the policy (unique per run: the keychain is shared)
+    std::unique_ptr<NodeServer> as;
+    std::unique_ptr<NodeServer> mcp;
+
+    QString issuer() const { return as->value(QStringLiteral("issuer")); }
+    QString url() const { return mcp->value(QStringLiteral("url")); }
+    QString clientId() const { return as->value(QStringLiteral("client_id")); }
+    QString clientSecret() const { return as->value(QStringLiteral("client_secret")); }
+};
+
+// The entry of `name` in an enterprise.status / enterprise.login "servers" array.
+Json serverEntry(const Json &servers, const QString &name)
+{
+    if (servers.is_array()) {
+        for (const Json &entry : servers) {
+            if (str(entry, "name") == name) {
+                return entry;
+            }
+        }
+    }
+    return Json::object();
+}
+
+} // namespace
+
+class TestEnterpriseEndToEnd : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void policyIsReadBeforeSignIn();
+    void oneSignInGrantsEveryApprovedServer();
+    void tokenSetsAreInTheKeychain();
+    void eachTokenIsAcceptedOnlyByItsOwnServer();
+    void statusShowsTheSession();
+    void adminRemovesBAtTheIdpAndBIsRevokedAtRenewal();
+    void serverWithoutIdJagNeedsPerUserSignIn();
+    void misbehavingIdpIsRefusedWithNothingStored_data();
+    void misbehavingIdpIsRefusedWithNothingStored();
+    void wrongIssuedTokenTypeIsRefused();
+
+private:
+    // An AS (jag-as.mjs with `asArgs`) and its MCP server, known to `idp`'s client mapping.
+    bool startSite(Site &site, const QString &prefix, const NodeServer &idp, const QStringList &asArgs);
+    // A daemon with a managed policy naming `idp` and `sites`, whose AS client secrets are in the keychain.
+    std::unique_ptr<DaemonHarness> startDaemon(const QString &policyName, const NodeServer &idp,
+                                               const QList<const Site *> &sites, BrowserProgram &browser);
+    Response enterpriseLogin(EventClient &client, const BrowserProgram &browser);
+    QJsonObject adminCall(const NodeServer &idp, const QByteArray &verb, const QString &path,
+                          const QJsonObject &body = {});
+    QJsonObject asStats(const Site &site);
+    HttpResult toolsList(const QString &url, const QString &token);
+    QString tokenGet(EventClient &client, const QString &name, QString *error = nullptr, const QString &rejected = {});
+    QList<QJsonObject> auditEntries(const DaemonHarness &daemon, const QString &event);
+    void stopAndScan(std::unique_ptr<DaemonHarness> &daemon, const std::unique_ptr<BrowserProgram> &browser,
+                     std::unique_ptr<EventClient> &client);
+    void remember(const QString &secret);
+
+    QTemporaryDir m_scratch;
+    QNetworkAccessManager m_network;
+    std::unique_ptr<NodeServer> m_idp;
+    Site m_a, m_b, m_c, m_d; // D's AS runs with --no-id-jag
+    std::unique_ptr<BrowserProgram> m_browser;
+    std::unique_ptr<DaemonHarness> m_daemon;
+    std::unique_ptr<EventClient> m_client;
+    QString m_user;
+    QHash<QString, QString> m_tokens; // server name → the access token handed out after sign-in
+    QStringList m_secrets;            // every token seen, scanned for in files and output at the end
+
+    // The misbehaving-IdP cases: their own IdP, site and daemon.
+    std::unique_ptr<NodeServer> m_badIdp;
+    Site m_e;
+    std::unique_ptr<BrowserProgram> m_badBrowser;
+    std::unique_ptr<DaemonHarness> m_badDaemon;
+    std::unique_ptr<EventClient> m_badClient;
+};
+
+void TestEnterpriseEndToEnd::remember(const QString &secret)
+{
+    if (!secret.isEmpty() && !m_secrets.contains(secret)) {
+        m_secrets << secret;
+    }
+}
+
+bool TestEnterpriseEndToEnd::startSite(Site &site, const QString &prefix, const NodeServer &idp,
+                                       const QStringList &asArgs)
+{
+    site.name = DaemonHarness::uniqueName(prefix);
+    site.as = std::make_unique<NodeServer>(QStringLiteral("jag-as.mjs"),
+                                           QStringList{QStringLiteral("--idp"), idp.value(QStringLiteral("issuer"))} +
+                                               asArgs);
+    if (!site.as->start()) {
+        qWarning("%s", qPrintable(site.as->errorString()));
+        return false;
+    }
+    site.mcp = std::make_unique<NodeServer>(QStringLiteral("mcp-server.mjs"),
+                                            QStringList{QStringLiteral("--issuer"), site.issuer()});
+    if (!site.mcp->start()) {
+        qWarning("%s", qPrintable(site.mcp->errorString()));
+        return false;
+    }
+    // The MCP server can only start once its AS listens: tell the AS its resource now.
+    QUrl resourceHook(site.issuer() + QStringLiteral("/__test/resource"));
+    resourceHook.setQuery(QStringLiteral("url=") + QString::fromLatin1(QUrl::toPercentEncoding(site.url())));
+    if (httpRequest(m_network, "POST", resourceHook).status != 200) {
+        return false;
+    }
+    remember(site.clientSecret());
+    return adminCall(idp, "POST", QStringLiteral("/admin/clients"),
+                     {{QStringLiteral("audience"), site.issuer()}, {QStringLiteral("client_id"), site.clientId()}})
+        .contains(site.issuer());
+}
+
+std::unique_ptr<DaemonHarness> TestEnterpriseEndToEnd::startDaemon(const QString &policyName, const NodeServer &idp,
+                                                                   const QList<const Site *> &sites,
+                                                                   BrowserProgram &browser)
+{
+    QJsonArray servers;
+    for (const Site *site : sites) {
+        QJsonObject server{{QStringLiteral("name"), site->name},
+                           {QStringLiteral("url"), site->url()},
+                           {QStringLiteral("scopes"), QJsonArray{QStringLiteral("mcp:tools")}}};
+        if (site->as->ready().value(QStringLiteral("id_jag")).toBool()) {
+            server.insert(QStringLiteral("client_id"), site->clientId());
+            server.insert(QStringLiteral("client_auth"), QStringLiteral("client_secret_basic"));
+        }
+        servers.append(server);
+    }
+    const QJsonObject policy{
+        {QStringLiteral("schema"), 1},
+        {QStringLiteral("idp"), QJsonObject{{QStringLiteral("issuer"), idp.value(QStringLiteral("issuer"))},
+                                            {QStringLiteral("client_id"), idp.value(QStringLiteral("client_id"))},
+                                            {QStringLiteral("client_auth"), QStringLiteral("none")},
+                                            {QStringLiteral("scopes"),
+                                             QJsonArray{QStringLiteral("openid"), QStringLiteral("offline_access")}}}},
+        {QStringLiteral("servers"), servers}};
+    const QString path = m_scratch.filePath(policyName);
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(QJsonDocument(policy).toJson()) <= 0) {
+        return nullptr;
+    }
+    file.close();
+
+    auto daemon = std::make_unique<DaemonHarness>();
+    daemon->setEnv(QStringLiteral("LATCHKEY_POLICY"), path);
+    browser.installInto(*daemon);
+    if (!daemon->start()) {
+        return nullptr;
+    }
+    // Latchkey's client secret at each AS: in the keychain, never in the policy or argv.
+    for (const Site *site : sites) {
+        if (site->clientSecret().isEmpty()) {
+            continue;
+        }
+        const auto stored =
+            daemon->cli({QStringLiteral("client"), QStringLiteral("secret"), QStringLiteral("set"), site->issuer()},
+                        site->clientSecret().toUtf8());
+        if (stored.exitCode != 0) {
+            qWarning("client secret set: %s", stored.err.constData());
+            return nullptr;
+        }
+    }
+    return daemon;
+}
+
+Response TestEnterpriseEndToEnd::enterpriseLogin(EventClient &client, const BrowserProgram &browser)
+{
+    auto reply = client.callAsync("enterprise.login", Json::object());
+    [&] { QTRY_VERIFY2_WITH_TIMEOUT(reply->has_value(), qPrintable(browser.describe()), kLoginTimeoutMs); }();
+    return reply->value_or(Response::failure(std::nullopt, "timeout", "enterprise.login did not answer"));
+}
+
+QJsonObject TestEnterpriseEndToEnd::adminCall(const NodeServer &idp, const QByteArray &verb, const QString &path,
+                                              const QJsonObject &body)
+{
+    const HttpResult result =
+        httpRequest(m_network, verb, QUrl(idp.value(QStringLiteral("admin")) + path),
+                    body.isEmpty() ? QByteArray() : jsonBody(body), {{"Content-Type", "application/json"}});
+    if (result.status != 200) {
+        qWarning("IdP admin %s %s: %d %s %s", verb.constData(), qPrintable(path), result.status,
+                 result.body.constData(), qPrintable(result.error));
+    }
+    return result.json();
+}
+
+QJsonObject TestEnterpriseEndToEnd::asStats(const Site &site)
+{
+    return httpRequest(m_network, "GET", QUrl(site.issuer() + QStringLiteral("/__test/stats"))).json();
+}
+
+HttpResult TestEnterpriseEndToEnd::toolsList(const QString &url, const QString &token)
+{
+    const Json call = {{"jsonrpc", "2.0"}, {"id", 1}, {"method", "tools/list"}, {"params", Json::object()}};
+    return httpRequest(m_network, "POST", QUrl(url), QByteArray::fromStdString(call.dump()),
+                       {{"Content-Type", "application/json"},
+                        {"Accept", "application/json, text/event-stream"},
+                        {"Authorization", "Bearer " + token.toUtf8()}});
+}
+
+QString TestEnterpriseEndToEnd::tokenGet(EventClient &client, const QString &name, QString *error,
+                                         const QString &rejected)
+{
+    Json params = {{"name", name.toStdString()}};
+    if (!rejected.isEmpty()) {
+        // What the bridge sends when a server refused a token: the audit hash of that token.
+        params["rejected"] =
+            QCryptographicHash::hash(rejected.toUtf8(), QCryptographicHash::Sha256).toHex().left(16).toStdString();
+    }
+    const Response answer = client.call("token.get", params, 60000);
+    if (!answer.errorCode.empty()) {
+        if (error) {
+            *error = QString::fromStdString(answer.errorCode + ": " + answer.errorMessage);
+        }
+        return {};
+    }
+    const QString token = str(answer.result, "access_token");
+    remember(token);
+    return token;
+}
+
+QList<QJsonObject> TestEnterpriseEndToEnd::auditEntries(const DaemonHarness &daemon, const QString &event)
+{
+    QList<QJsonObject> out;
+    QFile log(daemon.auditPath());
+    if (!log.open(QIODevice::ReadOnly)) {
+        return out;
+    }
+    const QList<QByteArray> lines = log.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        const QJsonObject entry = QJsonDocument::fromJson(line).object();
+        if (entry.value(QStringLiteral("event")).toString() == event) {
+            out << entry;
+        }
+    }
+    return out;
+}
+
+void TestEnterpriseEndToEnd::initTestCase()
+{
+    const bool required = qEnvironmentVariableIsSet("LATCHKEY_REQUIRE_KEYCHAIN");
+    QString missing;
+    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS")) {
+        missing = QStringLiteral("no session bus: the Secret Service is needed (run through scripts/test.sh)");
+    } else if (const QString why = NodeServer::unavailableReason(); !why.isEmpty()) {
+        missing = why;
+    } else if (!QFileInfo(QStringLiteral("/usr/bin/chromium")).isExecutable()) {
+        missing = QStringLiteral("no /usr/bin/chromium (apt-get install chromium)");
+    }
+    if (!missing.isEmpty()) {
+        if (required) {
+            QFAIL(qPrintable(missing));
+        }
+        QSKIP(qPrintable(missing));
+    }
+    QVERIFY(m_scratch.isValid());
+
+    // Short ID-JAGs and ID tokens: renewal is forced by `rejected` below, not by waiting.
+    m_idp = std::make_unique<NodeServer>(QStringLiteral("idp.mjs"),
+                                         QStringList{QStringLiteral("--jag-ttl"), QStringLiteral("300")});
+    QVERIFY2(m_idp->start(), qPrintable(m_idp->errorString()));
+    m_user = m_idp->value(QStringLiteral("user"));
+    QVERIFY(startSite(m_a, QStringLiteral("ent-a"), *m_idp, {}));
+    QVERIFY(startSite(m_b, QStringLiteral("ent-b"), *m_idp, {}));
+    QVERIFY(startSite(m_c, QStringLiteral("ent-c"), *m_idp, {}));
+    QVERIFY(startSite(m_d, QStringLiteral("ent-d"), *m_idp, {QStringLiteral("--no-id-jag")}));
+    // The admin approves all four for the user (D too: that D gets no exchange is Latchkey's doing).
+    for (const Site *site : {&m_a, &m_b, &m_c, &m_d}) {
+        const QJsonObject approvals = adminCall(*m_idp, "POST", QStringLiteral("/admin/approvals"),
+                                                {{QStringLiteral("sub"), m_user},
+                                                 {QStringLiteral("resource"), site->url()},
+                                                 {QStringLiteral("approved"), true}});
+        QVERIFY(approvals.value(m_user).toArray().contains(site->url()));
+    }
+
+    m_browser = std::make_unique<BrowserProgram>(m_scratch.path());
+    m_daemon = startDaemon(QStringLiteral("policy.json"), *m_idp, {&m_a, &m_b, &m_c, &m_d}, *m_browser);
+    QVERIFY(m_daemon);
+    m_client = std::make_unique<EventClient>(m_daemon->socketPath());
+    QString error;
+    QVERIFY2(m_client->connectAndSubscribe(&error), qPrintable(error));
+}
+
+void TestEnterpriseEndToEnd::cleanupTestCase()
+{
+    stopAndScan(m_daemon, m_browser, m_client);
+    stopAndScan(m_badDaemon, m_badBrowser, m_badClient);
+}
+
+void TestEnterpriseEndToEnd::stopAndScan(std::unique_ptr<DaemonHarness> &daemon,
+                                         const std::unique_ptr<BrowserProgram> &browser,
+                                         std::unique_ptr<EventClient> &client)
+{
+    if (!daemon) {
+        return;
+    }
+    QTRY_VERIFY2_WITH_TIMEOUT(browser->allExited(), qPrintable(browser->describe()), 30000);
+    client.reset();
+    QVERIFY(daemon->stop());
+    // Tokens, ID tokens, ID-JAGs and client secrets: in the keychain and in token.get answers only.
+    const QByteArray output = daemon->daemonOutput();
+    for (const QString &secret : std::as_const(m_secrets)) {
+        QVERIFY2(!output.contains(secret.toUtf8()), "a secret in the daemon's output");
+        QCOMPARE(SecretScan::filesContaining(daemon->home(), secret.toUtf8()), QStringList());
+        QCOMPARE(SecretScan::filesContaining(m_scratch.path(), secret.toUtf8()), QStringList());
+    }
+}
+
+void TestEnterpriseEndToEnd::policyIsReadBeforeSignIn()
+{
+    const Response status = m_client->call("enterprise.status");
+    QVERIFY2(status.errorCode.empty(), describe(status).constData());
+    QVERIFY2(status.result["policy"]["error"].is_null(), status.result.dump().c_str());
+    QCOMPARE(str(status.result["idp"], "issuer"), m_idp->value(QStringLiteral("issuer")));
+    QVERIFY(!status.result["idp"].value("signedIn", true));
+    for (const Site *site : {&m_a, &m_b, &m_c, &m_d}) {
+        const Json entry = serverEntry(status.result["servers"], site->name);
+        QVERIFY2(!entry.empty(), status.result.dump().c_str());
+        QCOMPARE(str(entry, "url"), site->url());
+    }
+    // Not signed in: no token, no browser, nothing asked of the IdP.
+    QString error;
+    QVERIFY(tokenGet(*m_client, m_a.name, &error).isEmpty());
+    QVERIFY2(!error.isEmpty(), qPrintable(error));
+    QCOMPARE(m_browser->visits(), 0);
+    QCOMPARE(adminCall(*m_idp, "GET", QStringLiteral("/admin/stats"))
+                 .value(QStringLiteral("authorization_requests"))
+                 .toInt(),
+             0);
+}
+
+void TestEnterpriseEndToEnd::oneSignInGrantsEveryApprovedServer()
+{
+    QElapsedTimer timer;
+    timer.start();
+    const Response login = enterpriseLogin(*m_client, *m_browser);
+    QVERIFY2(login.errorCode.empty(), (describe(login) + '\n' + m_browser->describe().toUtf8()).constData());
+    qInfo("enterprise login (one IdP sign-in in chromium, three zero-touch grants) took %lld ms", timer.elapsed());
+    for (const Site *site : {&m_a, &m_b, &m_c}) {
+        const Json entry = serverEntry(login.result["servers"], site->name);
+        QVERIFY2(str(entry, "state") == QStringLiteral("connected"), login.result.dump().c_str());
+    }
+    QCOMPARE(str(serverEntry(login.result["servers"], m_d.name), "state"), QStringLiteral("unsupported"));
+
+    // Exactly one browser visit, through the IdP's pages to the loopback callback.
+    QTRY_VERIFY2_WITH_TIMEOUT(m_browser->allExited(), qPrintable(m_browser->describe()), 30000);
+    QCOMPARE(m_browser->visits(), 1);
+    QCOMPARE(m_browser->count(QStringLiteral("callback")), 1);
+    QCOMPARE(m_browser->failures(), 0);
+    const QJsonObject idpStats = adminCall(*m_idp, "GET", QStringLiteral("/admin/stats"));
+    QCOMPARE(idpStats.value(QStringLiteral("logins")).toInt(), 1);
+    QCOMPARE(idpStats.value(QStringLiteral("codes_issued")).toInt(), 1);
+    // One exchange per ID-JAG server, none for D; no authorize request at any MCP AS.
+    const QJsonObject exchanges = idpStats.value(QStringLiteral("exchanges")).toObject();
+    for (const Site *site : {&m_a, &m_b, &m_c}) {
+        QVERIFY2(exchanges.value(site->url()).toInt() == 1, jsonBody(idpStats).constData());
+        const QJsonObject stats = asStats(*site);
+        QCOMPARE(stats.value(QStringLiteral("token_grants"))
+                     .toObject()
+                     .value(QStringLiteral("urn:ietf:params:oauth:grant-type:jwt-bearer"))
+                     .toInt(),
+                 1);
+        QVERIFY2(stats.value(QStringLiteral("jwt_bearer_refusals")).toObject().isEmpty(), jsonBody(stats).constData());
+    }
+    QVERIFY2(!exchanges.contains(m_d.url()), jsonBody(idpStats).constData());
+    for (const Site *site : {&m_a, &m_b, &m_c, &m_d}) {
+        QCOMPARE(asStats(*site).value(QStringLiteral("authorization_requests")).toInt(), 0);
+    }
+    const QList<QJsonObject> tokens = auditEntries(*m_daemon, QStringLiteral("enterprise.token"));
+    QVERIFY2(tokens.size() >= 3, "enterprise.token audited per server");
+}
+
+void TestEnterpriseEndToEnd::tokenSetsAreInTheKeychain()
+{
+    const QStringList users = keychainUsers();
+    for (const Site *site : {&m_a, &m_b, &m_c}) {
+        const QString key = QStringLiteral("latchkey/token/%1/default").arg(site->name);
+        QVERIFY2(users.contains(key), qPrintable(users.join(u'\n')));
+        const QJsonObject set = QJsonDocument::fromJson(secretToolLookup(key)).object();
+        const QString access = set.value(QStringLiteral("access_token")).toString();
+        remember(access);
+        QVERIFY(!access.isEmpty());
+        QCOMPARE(jwtPayload(access).value(QStringLiteral("aud")).toString(), site->url());
+        QCOMPARE(jwtPayload(access).value(QStringLiteral("iss")).toString(), site->issuer());
+        QCOMPARE(jwtPayload(access).value(QStringLiteral("sub")).toString(), m_user);
+    }
+    QVERIFY2(!users.contains(QStringLiteral("latchkey/token/%1/default").arg(m_d.name)), qPrintable(users.join(u'\n')));
+    // The IdP session (refresh token, ID token) is kept too.
+    const QString idpPrefix = QStringLiteral("latchkey/idp/%1/").arg(m_idp->value(QStringLiteral("issuer")));
+    QVERIFY2(std::any_of(users.cbegin(), users.cend(), [&](const QString &user) { return user.startsWith(idpPrefix); }),
+             qPrintable(users.join(u'\n')));
+}
+
+void TestEnterpriseEndToEnd::eachTokenIsAcceptedOnlyByItsOwnServer()
+{
+    for (const Site *site : {&m_a, &m_b, &m_c}) {
+        const QString token = tokenGet(*m_client, site->name);
+        QVERIFY2(!token.isEmpty(), qPrintable(site->name));
+        m_tokens.insert(site->name, token);
+        const HttpResult listed = toolsList(site->url(), token);
+        QVERIFY2(listed.status == 200 && listed.body.contains("test-tool"), listed.body.constData());
+    }
+    // A's token at B (and B's at C, C's at A): refused, the audience is not theirs.
+    const QList<QPair<const Site *, const Site *>> crossed = {{&m_a, &m_b}, {&m_b, &m_c}, {&m_c, &m_a}};
+    for (const auto &[owner, other] : crossed) {
+        const HttpResult refused = toolsList(other->url(), m_tokens.value(owner->name));
+        QCOMPARE(refused.status, 401);
+        QVERIFY2(refused.header("WWW-Authenticate").contains("invalid_token"),
+                 refused.header("WWW-Authenticate").constData());
+    }
+}
+
+void TestEnterpriseEndToEnd::statusShowsTheSession()
+{
+    const Response status = m_client->call("enterprise.status");
+    QVERIFY2(status.errorCode.empty(), describe(status).constData());
+    QVERIFY2(status.result["idp"].value("signedIn", false), status.result.dump().c_str());
+    QCOMPARE(str(status.result["idp"], "subject"), m_user);
+    const auto cli = m_daemon->cli({QStringLiteral("enterprise"), QStringLiteral("status")});
+    QVERIFY2(cli.exitCode == 0, cli.err.constData());
+    for (const Site *site : {&m_a, &m_b, &m_c, &m_d}) {
+        QVERIFY2(cli.out.contains(site->name.toUtf8()), cli.out.constData());
+    }
+    for (const QString &token : std::as_const(m_secrets)) {
+        QVERIFY(!cli.out.contains(token.toUtf8()));
+    }
+}
+
+void TestEnterpriseEndToEnd::adminRemovesBAtTheIdpAndBIsRevokedAtRenewal()
+{
+    const QJsonObject approvals = adminCall(*m_idp, "POST", QStringLiteral("/admin/approvals"),
+                                            {{QStringLiteral("sub"), m_user},
+                                             {QStringLiteral("resource"), m_b.url()},
+                                             {QStringLiteral("approved"), false}});
+    QVERIFY(!approvals.value(m_user).toArray().contains(m_b.url()));
+
+    // B's server refuses its token (as the bridge reports it): renewal goes to the IdP, which refuses.
+    QString error;
+    const QString renewedB = tokenGet(*m_client, m_b.name, &error, m_tokens.value(m_b.name));
+    QVERIFY2(renewedB.isEmpty(), "B still got a token after the admin removed it");
+    QVERIFY(!error.isEmpty());
+    const QJsonObject idpStats = adminCall(*m_idp, "GET", QStringLiteral("/admin/stats"));
+    QVERIFY2(idpStats.value(QStringLiteral("exchange_refusals")).toObject().value(m_b.url()).toInt() >= 1,
+             jsonBody(idpStats).constData());
+
+    // Revoked locally with the IdP's reason; its tokens gone; audited.
+    const QString expectedReason = QStringLiteral("access to %1 revoked by admin").arg(m_b.url());
+    const Response status = m_client->call("enterprise.status");
+    const Json entryB = serverEntry(status.result["servers"], m_b.name);
+    QVERIFY2(str(entryB, "state") == QStringLiteral("revoked"), status.result.dump().c_str());
+    QVERIFY2(str(entryB, "reason").contains(expectedReason), status.result.dump().c_str());
+    QVERIFY2(!keychainUsers().contains(QStringLiteral("latchkey/token/%1/default").arg(m_b.name)),
+             "B's token set is still in the keychain");
+    const QList<QJsonObject> revoked = auditEntries(*m_daemon, QStringLiteral("enterprise.revoked"));
+    QVERIFY2(std::any_of(revoked.cbegin(), revoked.cend(),
+                         [&](const QJsonObject &entry) {
+                             return entry.value(QStringLiteral("server")).toString() == m_b.name &&
+                                    entry.value(QStringLiteral("reason")).toString().contains(expectedReason);
+                         }),
+             "no enterprise.revoked audit entry for B with the IdP's reason");
+    // Asked again: still refused, without a new exchange hammering the IdP... and without a browser.
+    QVERIFY(tokenGet(*m_client, m_b.name, &error).isEmpty());
+    QCOMPARE(m_browser->visits(), 1);
+
+    // A and C renew (their servers refused their tokens too) and keep working: a fresh ID-JAG each.
+    for (const Site *site : {&m_a, &m_c}) {
+        const QString before = m_tokens.value(site->name);
+        const QString renewed = tokenGet(*m_client, site->name, &error, before);
+        QVERIFY2(!renewed.isEmpty(), qPrintable(site->name + QStringLiteral(": ") + error));
+        QVERIFY2(renewed != before, "a renewal handed out the refused token again");
+        const HttpResult listed = toolsList(site->url(), renewed);
+        QVERIFY2(listed.status == 200, listed.body.constData());
+        QCOMPARE(toolsList(m_b.url(), renewed).status, 401);
+        const Json entry = serverEntry(m_client->call("enterprise.status").result["servers"], site->name);
+        QCOMPARE(str(entry, "state"), QStringLiteral("connected"));
+    }
+    // Still one browser visit in all: renewal never asks the person.
+    QCOMPARE(m_browser->visits(), 1);
+    QCOMPARE(adminCall(*m_idp, "GET", QStringLiteral("/admin/stats")).value(QStringLiteral("logins")).toInt(), 1);
+}
+
+void TestEnterpriseEndToEnd::serverWithoutIdJagNeedsPerUserSignIn()
+{
+    const QJsonObject idpStats = adminCall(*m_idp, "GET", QStringLiteral("/admin/stats"));
+    QVERIFY2(!idpStats.value(QStringLiteral("exchanges")).toObject().contains(m_d.url()),
+             jsonBody(idpStats).constData());
+    QVERIFY2(!idpStats.value(QStringLiteral("exchange_refusals")).toObject().contains(m_d.url()),
+             jsonBody(idpStats).constData());
+    const Json entry = serverEntry(m_client->call("enterprise.status").result["servers"], m_d.name);
+    QCOMPARE(str(entry, "state"), QStringLiteral("unsupported"));
+    // Offered per-user sign-in: token.get says needs_login (latchkey login NAME), never opens a browser.
+    QString error;
+    QVERIFY(tokenGet(*m_client, m_d.name, &error).isEmpty());
+    QVERIFY2(error.startsWith(QStringLiteral("needs_login")), qPrintable(error));
+    QCOMPARE(m_browser->visits(), 1);
+    QCOMPARE(asStats(m_d).value(QStringLiteral("authorization_requests")).toInt(), 0);
+    const QList<QJsonObject> unsupported = auditEntries(*m_daemon, QStringLiteral("enterprise.unsupported"));
+    QVERIFY2(
+        std::any_of(unsupported.cbegin(), unsupported.cend(),
+                    [&](const QJsonObject &e) { return e.value(QStringLiteral("server")).toString() == m_d.name; }),
+        "no enterprise.unsupported audit entry for D");
+}
+
+void TestEnterpriseEndToEnd::misbehavingIdpIsRefusedWithNothingStored_data()
+{
+    QTest::addColumn<QString>("mode");
+    QTest::newRow("bad signature") << QStringLiteral("bad_signature");
+    QTest::newRow("wrong aud") << QStringLiteral("wrong_aud");
+    QTest::newRow("expired") << QStringLiteral("expired");
+    QTest::newRow("wrong nonce") << QStringLiteral("wrong_nonce");
+}
+
+void TestEnterpriseEndToEnd::misbehavingIdpIsRefusedWithNothingStored()
+{
+    QFETCH(QString, mode);
+    if (!m_badDaemon) {
+        // A second IdP, one ID-JAG site, and a daemon of their own: nothing here touches the first.
+        m_badIdp = std::make_unique<NodeServer>(QStringLiteral("idp.mjs"), QStringList{});
+        QVERIFY2(m_badIdp->start(), qPrintable(m_badIdp->errorString()));
+        QVERIFY(startSite(m_e, QStringLiteral("ent-e"), *m_badIdp, {}));
+        adminCall(*m_badIdp, "POST", QStringLiteral("/admin/approvals"),
+                  {{QStringLiteral("sub"), m_badIdp->value(QStringLiteral("user"))},
+                   {QStringLiteral("resource"), m_e.url()},
+                   {QStringLiteral("approved"), true}});
+        const QString dir = m_scratch.filePath(QStringLiteral("misbehaving"));
+        QVERIFY(QDir().mkpath(dir));
+        m_badBrowser = std::make_unique<BrowserProgram>(dir);
+        m_badDaemon = startDaemon(QStringLiteral("bad-policy.json"), *m_badIdp, {&m_e}, *m_badBrowser);
+        QVERIFY(m_badDaemon);
+        m_badClient = std::make_unique<EventClient>(m_badDaemon->socketPath());
+        QString error;
+        QVERIFY2(m_badClient->connectAndSubscribe(&error), qPrintable(error));
+    }
+    const QJsonObject set =
+        adminCall(*m_badIdp, "POST", QStringLiteral("/admin/misbehave"), {{QStringLiteral("id_token"), mode}});
+    QCOMPARE(set.value(QStringLiteral("id_token")).toString(), mode);
+    const int visitsBefore = m_badBrowser->visits();
+
+    const Response login = enterpriseLogin(*m_badClient, *m_badBrowser);
+    QVERIFY2(!login.errorCode.empty(),
+             (QByteArrayLiteral("a bad ID token was accepted: ") + describe(login)).constData());
+    qInfo("%s: refused with %s: %s", qPrintable(mode), login.errorCode.c_str(), login.errorMessage.c_str());
+    QTRY_VERIFY2_WITH_TIMEOUT(m_badBrowser->allExited(), qPrintable(m_badBrowser->describe()), 30000);
+    QCOMPARE(m_badBrowser->visits(), visitsBefore + 1);
+
+    // Nothing stored, nothing exchanged, not signed in.
+    const QStringList users = keychainUsers();
+    const QString idpPrefix = QStringLiteral("latchkey/idp/%1/").arg(m_badIdp->value(QStringLiteral("issuer")));
+    QVERIFY2(
+        std::none_of(users.cbegin(), users.cend(), [&](const QString &user) { return user.startsWith(idpPrefix); }),
+        qPrintable(users.join(u'\n')));
+    QVERIFY(!users.contains(QStringLiteral("latchkey/token/%1/default").arg(m_e.name)));
+    const QJsonObject stats = adminCall(*m_badIdp, "GET", QStringLiteral("/admin/stats"));
+    QVERIFY2(stats.value(QStringLiteral("exchanges")).toObject().isEmpty(), jsonBody(stats).constData());
+    const Response status = m_badClient->call("enterprise.status");
+    QVERIFY2(!status.result["idp"].value("signedIn", true), status.result.dump().c_str());
+}
+
+void TestEnterpriseEndToEnd::wrongIssuedTokenTypeIsRefused()
+{
+    QVERIFY2(m_badDaemon, "needs misbehavingIdpIsRefusedWithNothingStored's set-up");
+    adminCall(*m_badIdp, "POST", QStringLiteral("/admin/misbehave"),
+              {{QStringLiteral("id_token"), QStringLiteral("none")},
+               {QStringLiteral("issued_token_type"), QStringLiteral("wrong")}});
+    // The IdP sign-in itself succeeds now; the one exchange answers an access_token type, not an ID-JAG.
+    const Response login = enterpriseLogin(*m_badClient, *m_badBrowser);
+    QVERIFY2(login.errorCode.empty(), describe(login).constData());
+    const Json entry = serverEntry(login.result["servers"], m_e.name);
+    QVERIFY2(str(entry, "state") == QStringLiteral("error"), login.result.dump().c_str());
+    QVERIFY2(str(entry, "reason").contains(QStringLiteral("issued_token_type")), login.result.dump().c_str());
+    const QJsonObject stats = adminCall(*m_badIdp, "GET", QStringLiteral("/admin/stats"));
+    QVERIFY2(stats.value(QStringLiteral("exchanges")).toObject().value(m_e.url()).toInt() >= 1,
+             jsonBody(stats).constData());
+    // Nothing presented at the AS, nothing stored for E.
+    const QJsonObject grants = asStats(m_e).value(QStringLiteral("token_grants")).toObject();
+    QVERIFY2(grants.isEmpty(), jsonBody(grants).constData());
+    QVERIFY(!keychainUsers().contains(QStringLiteral("latchkey/token/%1/default").arg(m_e.name)));
+    QString error;
+    QVERIFY(tokenGet(*m_badClient, m_e.name, &error).isEmpty());
+}
+
+QTEST_GUILESS_MAIN(TestEnterpriseEndToEnd)
+#include "TestEnterpriseEndToEnd.moc"
