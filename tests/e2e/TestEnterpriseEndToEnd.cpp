@@ -5,10 +5,11 @@
 // and the Secret Service.
 //
 // A policy with three approved servers (A, B, C) and one whose AS has no ID-JAG support (D) →
-// `enterprise.login` → exactly one browser visit, no authorize request at any MCP AS → three token
+// `latchkey enterprise login` → exactly one browser visit, no authorize request at any MCP AS → three token
 // sets in the keychain, each accepted only by its own server → the admin removes B at the IdP → at
 // B's next renewal B is revoked locally (its tokens gone, state and audit say why) while A and C
-// renew and keep working → D got no token exchange and needs a per-user sign-in. Then, against a
+// renew and keep working (the kept ID-JAG again, a new ID-JAG, then the IdP refresh token once the
+// ID token expired) → D got no token exchange and needs a per-user sign-in. Then, against a
 // second IdP, each way the IdP can misbehave is refused with nothing stored.
 #include "DaemonHarness.h"
 #include "E2eSupport.h"
@@ -16,6 +17,7 @@
 #include "SecretScan.h"
 
 #include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -32,6 +34,9 @@ using latchkey::ipc::Response;
 namespace {
 
 constexpr int kLoginTimeoutMs = 120000;
+// The IdP's ID tokens live this long: enough for sign-in, grants and revocation on a loaded machine,
+// short enough that waiting for the IdP refresh-token rung of renewal costs little.
+constexpr int kIdTokenTtl = 45;
 
 QString str(const Json &json, const char *key)
 {
@@ -90,6 +95,7 @@ private Q_SLOTS:
     void eachTokenIsAcceptedOnlyByItsOwnServer();
     void statusShowsTheSession();
     void adminRemovesBAtTheIdpAndBIsRevokedAtRenewal();
+    void anExpiredIdTokenIsRenewedWithTheIdpRefreshToken();
     void serverWithoutIdJagNeedsPerUserSignIn();
     void misbehavingIdpIsRefusedWithNothingStored_data();
     void misbehavingIdpIsRefusedWithNothingStored();
@@ -310,14 +316,17 @@ void TestEnterpriseEndToEnd::initTestCase()
     }
     QVERIFY(m_scratch.isValid());
 
-    // Short ID-JAGs and ID tokens: renewal is forced by `rejected` below, not by waiting.
+    // Access-token renewal is forced by `rejected` below (as the bridge does), not by waiting; only the
+    // ID token's expiry is waited for.
     m_idp = std::make_unique<NodeServer>(QStringLiteral("idp.mjs"),
-                                         QStringList{QStringLiteral("--jag-ttl"), QStringLiteral("300")});
+                                         QStringList{QStringLiteral("--id-token-ttl"), QString::number(kIdTokenTtl)});
     QVERIFY2(m_idp->start(), qPrintable(m_idp->errorString()));
     m_user = m_idp->value(QStringLiteral("user"));
     QVERIFY(startSite(m_a, QStringLiteral("ent-a"), *m_idp, {}));
     QVERIFY(startSite(m_b, QStringLiteral("ent-b"), *m_idp, {}));
-    QVERIFY(startSite(m_c, QStringLiteral("ent-c"), *m_idp, {}));
+    // C's AS lets an ID-JAG be presented again until it expires (A's and B's refuse a replayed jti): the
+    // first rung of renewal works there and nowhere else.
+    QVERIFY(startSite(m_c, QStringLiteral("ent-c"), *m_idp, {QStringLiteral("--allow-replay")}));
     QVERIFY(startSite(m_d, QStringLiteral("ent-d"), *m_idp, {QStringLiteral("--no-id-jag")}));
     // The admin approves all four for the user (D too: that D gets no exchange is Latchkey's doing).
     for (const Site *site : {&m_a, &m_b, &m_c, &m_d}) {
@@ -388,14 +397,20 @@ void TestEnterpriseEndToEnd::oneSignInGrantsEveryApprovedServer()
 {
     QElapsedTimer timer;
     timer.start();
-    const Response login = enterpriseLogin(*m_client, *m_browser);
-    QVERIFY2(login.errorCode.empty(), (describe(login) + '\n' + m_browser->describe().toUtf8()).constData());
-    qInfo("enterprise login (one IdP sign-in in chromium, three zero-touch grants) took %lld ms", timer.elapsed());
-    for (const Site *site : {&m_a, &m_b, &m_c}) {
-        const Json entry = serverEntry(login.result["servers"], site->name);
-        QVERIFY2(str(entry, "state") == QStringLiteral("connected"), login.result.dump().c_str());
+    // What the person types: the CLI waits while the daemon's browser goes through the IdP's pages.
+    const auto login = m_daemon->cli({QStringLiteral("enterprise"), QStringLiteral("login")}, {}, kLoginTimeoutMs);
+    QVERIFY2(login.exitCode == 0, (login.out + login.err + '\n' + m_browser->describe().toUtf8()).constData());
+    qInfo("latchkey enterprise login (one IdP sign-in in chromium, three zero-touch grants) took %lld ms",
+          timer.elapsed());
+    for (const Site *site : {&m_a, &m_b, &m_c, &m_d}) {
+        QVERIFY2(login.out.contains(site->name.toUtf8()), login.out.constData());
     }
-    QCOMPARE(str(serverEntry(login.result["servers"], m_d.name), "state"), QStringLiteral("unsupported"));
+    const Response status = m_client->call("enterprise.status");
+    for (const Site *site : {&m_a, &m_b, &m_c}) {
+        const Json entry = serverEntry(status.result["servers"], site->name);
+        QVERIFY2(str(entry, "state") == QStringLiteral("connected"), status.result.dump().c_str());
+    }
+    QCOMPARE(str(serverEntry(status.result["servers"], m_d.name), "state"), QStringLiteral("unsupported"));
 
     // Exactly one browser visit, through the IdP's pages to the loopback callback.
     QTRY_VERIFY2_WITH_TIMEOUT(m_browser->allExited(), qPrintable(m_browser->describe()), 30000);
@@ -517,7 +532,10 @@ void TestEnterpriseEndToEnd::adminRemovesBAtTheIdpAndBIsRevokedAtRenewal()
     QVERIFY(tokenGet(*m_client, m_b.name, &error).isEmpty());
     QCOMPARE(m_browser->visits(), 1);
 
-    // A and C renew (their servers refused their tokens too) and keep working: a fresh ID-JAG each.
+    // A and C renew (their servers refused their tokens too) and keep working, in the spec's order: the
+    // kept ID-JAG presented again (C's AS takes it; A's refuses the replayed jti), then a new ID-JAG (A).
+    const QJsonObject exchangesBefore =
+        adminCall(*m_idp, "GET", QStringLiteral("/admin/stats")).value(QStringLiteral("exchanges")).toObject();
     for (const Site *site : {&m_a, &m_c}) {
         const QString before = m_tokens.value(site->name);
         const QString renewed = tokenGet(*m_client, site->name, &error, before);
@@ -529,9 +547,51 @@ void TestEnterpriseEndToEnd::adminRemovesBAtTheIdpAndBIsRevokedAtRenewal()
         const Json entry = serverEntry(m_client->call("enterprise.status").result["servers"], site->name);
         QCOMPARE(str(entry, "state"), QStringLiteral("connected"));
     }
+    const QJsonObject exchangesAfter =
+        adminCall(*m_idp, "GET", QStringLiteral("/admin/stats")).value(QStringLiteral("exchanges")).toObject();
+    QCOMPARE(exchangesAfter.value(m_a.url()).toInt(), exchangesBefore.value(m_a.url()).toInt() + 1);
+    QCOMPARE(exchangesAfter.value(m_c.url()).toInt(), exchangesBefore.value(m_c.url()).toInt());
+    QCOMPARE(asStats(m_a).value(QStringLiteral("jwt_bearer_refusals")).toObject().value(QStringLiteral("jti")).toInt(),
+             1);
+    QVERIFY2(asStats(m_c).value(QStringLiteral("jwt_bearer_refusals")).toObject().isEmpty(),
+             jsonBody(asStats(m_c)).constData());
     // Still one browser visit in all: renewal never asks the person.
     QCOMPARE(m_browser->visits(), 1);
     QCOMPARE(adminCall(*m_idp, "GET", QStringLiteral("/admin/stats")).value(QStringLiteral("logins")).toInt(), 1);
+}
+
+void TestEnterpriseEndToEnd::anExpiredIdTokenIsRenewedWithTheIdpRefreshToken()
+{
+    // The third rung: once the ID token has expired, a new ID-JAG needs a new ID token, from the IdP
+    // refresh token, with no browser.
+    const qint64 expiresAt = m_client->call("enterprise.status").result["idp"].value("expiresAt", qint64(0));
+    QVERIFY(expiresAt > 0);
+    QVERIFY2(expiresAt - QDateTime::currentSecsSinceEpoch() <= kIdTokenTtl, "the ID token lives longer than issued");
+    // Counted before the wait: whether the daemon renews the ID token ahead of expiry or on demand, it
+    // must be through the refresh token.
+    const int refreshesBefore = adminCall(*m_idp, "GET", QStringLiteral("/admin/stats"))
+                                    .value(QStringLiteral("token_grants"))
+                                    .toObject()
+                                    .value(QStringLiteral("refresh_token"))
+                                    .toInt();
+    QTRY_VERIFY_WITH_TIMEOUT(QDateTime::currentSecsSinceEpoch() > expiresAt, (kIdTokenTtl + 10) * 1000);
+    // A's ID-JAG was used (its AS refuses a replay): renewal needs a new one, so a fresh ID token.
+    QString error;
+    const QString before = tokenGet(*m_client, m_a.name);
+    const QString renewed = tokenGet(*m_client, m_a.name, &error, before);
+    QVERIFY2(!renewed.isEmpty(), qPrintable(error));
+    QVERIFY(renewed != before);
+    QCOMPARE(toolsList(m_a.url(), renewed).status, 200);
+    const QJsonObject stats = adminCall(*m_idp, "GET", QStringLiteral("/admin/stats"));
+    QVERIFY2(stats.value(QStringLiteral("token_grants")).toObject().value(QStringLiteral("refresh_token")).toInt() >
+                 refreshesBefore,
+             jsonBody(stats).constData());
+    QCOMPARE(stats.value(QStringLiteral("logins")).toInt(), 1);
+    QCOMPARE(m_browser->visits(), 1);
+    const qint64 newExpiry = m_client->call("enterprise.status").result["idp"].value("expiresAt", qint64(0));
+    QVERIFY2(newExpiry > expiresAt, "the session's ID token was not renewed");
+    // B stays revoked.
+    QVERIFY(tokenGet(*m_client, m_b.name, &error).isEmpty());
 }
 
 void TestEnterpriseEndToEnd::serverWithoutIdJagNeedsPerUserSignIn()
@@ -617,12 +677,14 @@ void TestEnterpriseEndToEnd::wrongIssuedTokenTypeIsRefused()
     adminCall(*m_badIdp, "POST", QStringLiteral("/admin/misbehave"),
               {{QStringLiteral("id_token"), QStringLiteral("none")},
                {QStringLiteral("issued_token_type"), QStringLiteral("wrong")}});
-    // The IdP sign-in itself succeeds now; the one exchange answers an access_token type, not an ID-JAG.
+    // The IdP sign-in itself succeeds now; the exchange answers an access_token type, not an ID-JAG: the
+    // server's reason names what came.
     const Response login = enterpriseLogin(*m_badClient, *m_badBrowser);
     QVERIFY2(login.errorCode.empty(), describe(login).constData());
     const Json entry = serverEntry(login.result["servers"], m_e.name);
     QVERIFY2(str(entry, "state") == QStringLiteral("error"), login.result.dump().c_str());
-    QVERIFY2(str(entry, "reason").contains(QStringLiteral("issued_token_type")), login.result.dump().c_str());
+    QVERIFY2(str(entry, "reason").contains(QStringLiteral("urn:ietf:params:oauth:token-type:access_token")),
+             login.result.dump().c_str());
     const QJsonObject stats = adminCall(*m_badIdp, "GET", QStringLiteral("/admin/stats"));
     QVERIFY2(stats.value(QStringLiteral("exchanges")).toObject().value(m_e.url()).toInt() >= 1,
              jsonBody(stats).constData());
