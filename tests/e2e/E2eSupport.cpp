@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QNetworkReply>
 #include <QProcess>
@@ -62,6 +63,31 @@ HttpResult httpRequest(QNetworkAccessManager &network, const QByteArray &verb, c
     }
     reply->deleteLater();
     return result;
+}
+
+QString e2eUnavailableReason()
+{
+    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS")) {
+        return QStringLiteral("no session bus: the Secret Service is needed (run through scripts/test.sh)");
+    }
+    if (const QString why = NodeServer::unavailableReason(); !why.isEmpty()) {
+        return why;
+    }
+    if (!QFileInfo(QStringLiteral("/usr/bin/chromium")).isExecutable()) {
+        return QStringLiteral("no /usr/bin/chromium (apt-get install chromium)");
+    }
+    return {};
+}
+
+QString jsonString(const ipc::Json &json, const char *key)
+{
+    const auto it = json.find(key);
+    return it != json.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
+}
+
+QByteArray describeResponse(const ipc::Response &response)
+{
+    return QByteArray::fromStdString(response.errorCode + ": " + response.errorMessage + " " + response.result.dump());
 }
 
 QJsonObject jwtPayload(const QString &token)

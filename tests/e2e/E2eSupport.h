@@ -38,6 +38,14 @@ HttpResult httpRequest(QNetworkAccessManager &network, const QByteArray &verb, c
                        const QByteArray &body = {}, const QList<QPair<QByteArray, QByteArray>> &headers = {},
                        int timeoutMs = 15000);
 
+// Why the e2e tests cannot run here (no session bus for the Secret Service, no Node test servers, no
+// chromium), or empty when they can.
+QString e2eUnavailableReason();
+
+// A string member of an IPC answer, or empty; and an answer as one line for failure messages.
+QString jsonString(const ipc::Json &json, const char *key);
+QByteArray describeResponse(const ipc::Response &response);
+
 // The payload of a JWT, unverified (the test only reads what the daemon handed out).
 QJsonObject jwtPayload(const QString &token);
 

@@ -2,7 +2,6 @@
 
 #include "Client.h"
 
-#include <QFileInfo>
 #include <QJsonDocument>
 #include <QTest>
 #include <QUrlQuery>
@@ -28,16 +27,7 @@ SignedInServer::~SignedInServer()
 
 QString SignedInServer::unavailableReason()
 {
-    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS")) {
-        return QStringLiteral("no session bus: the Secret Service is needed (run through scripts/test.sh)");
-    }
-    if (const QString why = NodeServer::unavailableReason(); !why.isEmpty()) {
-        return why;
-    }
-    if (!QFileInfo(QStringLiteral("/usr/bin/chromium")).isExecutable()) {
-        return QStringLiteral("no /usr/bin/chromium (apt-get install chromium)");
-    }
-    return {};
+    return e2eUnavailableReason();
 }
 
 QString SignedInServer::start()

@@ -21,7 +21,6 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTemporaryDir>
@@ -37,17 +36,6 @@ constexpr int kLoginTimeoutMs = 120000;
 // The IdP's ID tokens live this long: enough for sign-in, grants and revocation on a loaded machine,
 // short enough that waiting for the IdP refresh-token rung of renewal costs little.
 constexpr int kIdTokenTtl = 45;
-
-QString str(const Json &json, const char *key)
-{
-    const auto it = json.find(key);
-    return it != json.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
-
-QByteArray describe(const Response &response)
-{
-    return QByteArray::fromStdString(response.errorCode + ": " + response.errorMessage + " " + response.result.dump());
-}
 
 QByteArray jsonBody(const QJsonObject &object)
 {
@@ -72,7 +60,7 @@ Json serverEntry(const Json &servers, const QString &name)
 {
     if (servers.is_array()) {
         for (const Json &entry : servers) {
-            if (str(entry, "name") == name) {
+            if (jsonString(entry, "name") == name) {
                 return entry;
             }
         }
@@ -275,7 +263,7 @@ QString TestEnterpriseEndToEnd::tokenGet(EventClient &client, const QString &nam
         }
         return {};
     }
-    const QString token = str(answer.result, "access_token");
+    const QString token = jsonString(answer.result, "access_token");
     remember(token);
     return token;
 }
@@ -299,17 +287,8 @@ QList<QJsonObject> TestEnterpriseEndToEnd::auditEntries(const DaemonHarness &dae
 
 void TestEnterpriseEndToEnd::initTestCase()
 {
-    const bool required = qEnvironmentVariableIsSet("LATCHKEY_REQUIRE_KEYCHAIN");
-    QString missing;
-    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS")) {
-        missing = QStringLiteral("no session bus: the Secret Service is needed (run through scripts/test.sh)");
-    } else if (const QString why = NodeServer::unavailableReason(); !why.isEmpty()) {
-        missing = why;
-    } else if (!QFileInfo(QStringLiteral("/usr/bin/chromium")).isExecutable()) {
-        missing = QStringLiteral("no /usr/bin/chromium (apt-get install chromium)");
-    }
-    if (!missing.isEmpty()) {
-        if (required) {
+    if (const QString missing = e2eUnavailableReason(); !missing.isEmpty()) {
+        if (qEnvironmentVariableIsSet("LATCHKEY_REQUIRE_KEYCHAIN")) {
             QFAIL(qPrintable(missing));
         }
         QSKIP(qPrintable(missing));
@@ -373,14 +352,14 @@ void TestEnterpriseEndToEnd::stopAndScan(std::unique_ptr<DaemonHarness> &daemon,
 void TestEnterpriseEndToEnd::policyIsReadBeforeSignIn()
 {
     const Response status = m_client->call("enterprise.status");
-    QVERIFY2(status.errorCode.empty(), describe(status).constData());
+    QVERIFY2(status.errorCode.empty(), describeResponse(status).constData());
     QVERIFY2(status.result["policy"]["error"].is_null(), status.result.dump().c_str());
-    QCOMPARE(str(status.result["idp"], "issuer"), m_idp->value(QStringLiteral("issuer")));
+    QCOMPARE(jsonString(status.result["idp"], "issuer"), m_idp->value(QStringLiteral("issuer")));
     QVERIFY(!status.result["idp"].value("signedIn", true));
     for (const Site *site : {&m_a, &m_b, &m_c, &m_d}) {
         const Json entry = serverEntry(status.result["servers"], site->name);
         QVERIFY2(!entry.empty(), status.result.dump().c_str());
-        QCOMPARE(str(entry, "url"), site->url());
+        QCOMPARE(jsonString(entry, "url"), site->url());
     }
     // Not signed in: no token, no browser, nothing asked of the IdP.
     QString error;
@@ -408,9 +387,9 @@ void TestEnterpriseEndToEnd::oneSignInGrantsEveryApprovedServer()
     const Response status = m_client->call("enterprise.status");
     for (const Site *site : {&m_a, &m_b, &m_c}) {
         const Json entry = serverEntry(status.result["servers"], site->name);
-        QVERIFY2(str(entry, "state") == QStringLiteral("connected"), status.result.dump().c_str());
+        QVERIFY2(jsonString(entry, "state") == QStringLiteral("connected"), status.result.dump().c_str());
     }
-    QCOMPARE(str(serverEntry(status.result["servers"], m_d.name), "state"), QStringLiteral("unsupported"));
+    QCOMPARE(jsonString(serverEntry(status.result["servers"], m_d.name), "state"), QStringLiteral("unsupported"));
 
     // Exactly one browser visit, through the IdP's pages to the loopback callback.
     QTRY_VERIFY2_WITH_TIMEOUT(m_browser->allExited(), qPrintable(m_browser->describe()), 30000);
@@ -483,9 +462,9 @@ void TestEnterpriseEndToEnd::eachTokenIsAcceptedOnlyByItsOwnServer()
 void TestEnterpriseEndToEnd::statusShowsTheSession()
 {
     const Response status = m_client->call("enterprise.status");
-    QVERIFY2(status.errorCode.empty(), describe(status).constData());
+    QVERIFY2(status.errorCode.empty(), describeResponse(status).constData());
     QVERIFY2(status.result["idp"].value("signedIn", false), status.result.dump().c_str());
-    QCOMPARE(str(status.result["idp"], "subject"), m_user);
+    QCOMPARE(jsonString(status.result["idp"], "subject"), m_user);
     const auto cli = m_daemon->cli({QStringLiteral("enterprise"), QStringLiteral("status")});
     QVERIFY2(cli.exitCode == 0, cli.err.constData());
     for (const Site *site : {&m_a, &m_b, &m_c, &m_d}) {
@@ -517,8 +496,8 @@ void TestEnterpriseEndToEnd::adminRemovesBAtTheIdpAndBIsRevokedAtRenewal()
     const QString expectedReason = QStringLiteral("access to %1 revoked by admin").arg(m_b.url());
     const Response status = m_client->call("enterprise.status");
     const Json entryB = serverEntry(status.result["servers"], m_b.name);
-    QVERIFY2(str(entryB, "state") == QStringLiteral("revoked"), status.result.dump().c_str());
-    QVERIFY2(str(entryB, "reason").contains(expectedReason), status.result.dump().c_str());
+    QVERIFY2(jsonString(entryB, "state") == QStringLiteral("revoked"), status.result.dump().c_str());
+    QVERIFY2(jsonString(entryB, "reason").contains(expectedReason), status.result.dump().c_str());
     QVERIFY2(!keychainUsers().contains(QStringLiteral("latchkey/token/%1/default").arg(m_b.name)),
              "B's token set is still in the keychain");
     const QList<QJsonObject> revoked = auditEntries(*m_daemon, QStringLiteral("enterprise.revoked"));
@@ -545,7 +524,7 @@ void TestEnterpriseEndToEnd::adminRemovesBAtTheIdpAndBIsRevokedAtRenewal()
         QVERIFY2(listed.status == 200, listed.body.constData());
         QCOMPARE(toolsList(m_b.url(), renewed).status, 401);
         const Json entry = serverEntry(m_client->call("enterprise.status").result["servers"], site->name);
-        QCOMPARE(str(entry, "state"), QStringLiteral("connected"));
+        QCOMPARE(jsonString(entry, "state"), QStringLiteral("connected"));
     }
     const QJsonObject exchangesAfter =
         adminCall(*m_idp, "GET", QStringLiteral("/admin/stats")).value(QStringLiteral("exchanges")).toObject();
@@ -602,7 +581,7 @@ void TestEnterpriseEndToEnd::serverWithoutIdJagNeedsPerUserSignIn()
     QVERIFY2(!idpStats.value(QStringLiteral("exchange_refusals")).toObject().contains(m_d.url()),
              jsonBody(idpStats).constData());
     const Json entry = serverEntry(m_client->call("enterprise.status").result["servers"], m_d.name);
-    QCOMPARE(str(entry, "state"), QStringLiteral("unsupported"));
+    QCOMPARE(jsonString(entry, "state"), QStringLiteral("unsupported"));
     // Offered per-user sign-in: token.get says needs_login (latchkey login NAME), never opens a browser.
     QString error;
     QVERIFY(tokenGet(*m_client, m_d.name, &error).isEmpty());
@@ -653,7 +632,7 @@ void TestEnterpriseEndToEnd::misbehavingIdpIsRefusedWithNothingStored()
 
     const Response login = enterpriseLogin(*m_badClient, *m_badBrowser);
     QVERIFY2(!login.errorCode.empty(),
-             (QByteArrayLiteral("a bad ID token was accepted: ") + describe(login)).constData());
+             (QByteArrayLiteral("a bad ID token was accepted: ") + describeResponse(login)).constData());
     qInfo("%s: refused with %s: %s", qPrintable(mode), login.errorCode.c_str(), login.errorMessage.c_str());
     QTRY_VERIFY2_WITH_TIMEOUT(m_badBrowser->allExited(), qPrintable(m_badBrowser->describe()), 30000);
     QCOMPARE(m_badBrowser->visits(), visitsBefore + 1);
@@ -680,10 +659,10 @@ void TestEnterpriseEndToEnd::wrongIssuedTokenTypeIsRefused()
     // The IdP sign-in itself succeeds now; the exchange answers an access_token type, not an ID-JAG: the
     // server's reason names what came.
     const Response login = enterpriseLogin(*m_badClient, *m_badBrowser);
-    QVERIFY2(login.errorCode.empty(), describe(login).constData());
+    QVERIFY2(login.errorCode.empty(), describeResponse(login).constData());
     const Json entry = serverEntry(login.result["servers"], m_e.name);
-    QVERIFY2(str(entry, "state") == QStringLiteral("error"), login.result.dump().c_str());
-    QVERIFY2(str(entry, "reason").contains(QStringLiteral("urn:ietf:params:oauth:token-type:access_token")),
+    QVERIFY2(jsonString(entry, "state") == QStringLiteral("error"), login.result.dump().c_str());
+    QVERIFY2(jsonString(entry, "reason").contains(QStringLiteral("urn:ietf:params:oauth:token-type:access_token")),
              login.result.dump().c_str());
     const QJsonObject stats = adminCall(*m_badIdp, "GET", QStringLiteral("/admin/stats"));
     QVERIFY2(stats.value(QStringLiteral("exchanges")).toObject().value(m_e.url()).toInt() >= 1,
