@@ -193,24 +193,30 @@ try {
     const verifier = randomBytes(32).toString('base64url');
     const nonce = randomBytes(16).toString('base64url');
     const state = randomBytes(16).toString('base64url');
-    const authorize = new URL(idpMeta.authorization_endpoint);
-    for (const [key, value] of Object.entries({
-        response_type: 'code',
-        client_id: idp.client_id,
-        redirect_uri: REDIRECT,
-        scope: 'openid offline_access',
-        prompt: 'consent',
-        state,
-        nonce,
-        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
-        code_challenge_method: 'S256',
-    })) {
-        authorize.searchParams.set(key, value);
-    }
+    const authorizeFor = (clientId) => {
+        const url = new URL(idpMeta.authorization_endpoint);
+        for (const [key, value] of Object.entries({
+            response_type: 'code',
+            client_id: clientId,
+            redirect_uri: REDIRECT,
+            scope: 'openid offline_access',
+            prompt: 'consent',
+            state,
+            nonce,
+            code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+            code_challenge_method: 'S256',
+        })) {
+            url.searchParams.set(key, value);
+        }
+        return url;
+    };
+    const authorize = authorizeFor(idp.client_id);
+    const publicClient = { client_id: idp.client_id };
+    const confidentialClient = { basic: idp.confidential };
     let tokens;
     // Through the pages to the redirect, then the code for tokens.
-    const signInAndRedeem = async () => {
-        const back = await signIn(authorize.href, idp.user);
+    const signInAndRedeem = async (clientAuth = publicClient) => {
+        const back = await signIn(authorizeFor(clientAuth.basic?.client_id ?? clientAuth.client_id).href, idp.user);
         assert.equal(back.searchParams.get('state'), state);
         assert.equal(back.searchParams.get('iss'), idp.issuer);
         const answer = await tokenRequest(idpMeta.token_endpoint, {
@@ -218,7 +224,7 @@ try {
             code: back.searchParams.get('code'),
             redirect_uri: REDIRECT,
             code_verifier: verifier,
-        }, { client_id: idp.client_id });
+        }, clientAuth);
         assert.equal(answer.status, 200, JSON.stringify(answer.body));
         return answer.body;
     };
@@ -241,7 +247,7 @@ try {
         assert.equal(stats.codes_issued, 1);
     });
 
-    const exchange = (server, subjectToken = tokens.id_token, extra = {}) => tokenRequest(idpMeta.token_endpoint, {
+    const exchange = (server, subjectToken = tokens.id_token, clientAuth = publicClient) => tokenRequest(idpMeta.token_endpoint, {
         grant_type: TOKEN_EXCHANGE,
         requested_token_type: ID_JAG,
         audience: server.as.issuer,
@@ -249,8 +255,7 @@ try {
         scope: 'mcp:tools',
         subject_token: subjectToken,
         subject_token_type: ID_TOKEN,
-        ...extra,
-    }, { client_id: idp.client_id });
+    }, clientAuth);
     const jwtBearer = (server, assertion, client = server.as) => tokenRequest(server.meta.token_endpoint, {
         grant_type: JWT_BEARER,
         assertion,
@@ -329,6 +334,20 @@ try {
     await check('IdP: an ID token from elsewhere is refused as subject_token', async () => {
         const wrong = await exchange(A, accessTokens.A);
         assert.equal(wrong.body.error, 'invalid_grant');
+    });
+
+    await check('IdP: the confidential client (client_secret_basic) signs in and exchanges its own ID token only', async () => {
+        const own = await signInAndRedeem(confidentialClient);
+        const { payload } = await jwtVerify(own.id_token, idpJwks, { issuer: idp.issuer, audience: idp.confidential.client_id });
+        assert.equal(payload.nonce, nonce);
+        const answer = await exchange(A, own.id_token, confidentialClient);
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        assert.equal(answer.body.issued_token_type, ID_JAG);
+        // Each client exchanges only ID tokens issued to it; a wrong secret is no client at all.
+        assert.equal((await exchange(A, own.id_token)).body.error, 'invalid_grant');
+        assert.equal((await exchange(A, tokens.id_token, confidentialClient)).body.error, 'invalid_grant');
+        const wrongSecret = { basic: { ...idp.confidential, client_secret: 'wrong' } };
+        assert.equal((await exchange(A, own.id_token, wrongSecret)).body.error, 'invalid_client');
     });
 
     await check('C (no id-jag): jwt-bearer unsupported, no authorize request anywhere so far', async () => {
