@@ -1,6 +1,7 @@
 #include "TrayController.h"
 
 #include "DaemonConnection.h"
+#include "ImportWizard.h"
 #include "MainWindow.h"
 #include "Notifier.h"
 #include "ServerActions.h"
@@ -8,6 +9,7 @@
 #include "TrayIcon.h"
 #include "TrayLogging.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QSystemTrayIcon>
 
@@ -23,12 +25,16 @@ TrayController::TrayController(Options options, QObject *parent)
     m_actions = std::make_unique<ServerActions>(m_connection.get());
     m_window = std::make_unique<MainWindow>(m_connection.get(), m_model.get(), m_actions.get());
     connect(m_window.get(), &MainWindow::quitRequested, qApp, &QCoreApplication::quit);
+    connect(m_window->importAction(), &QAction::triggered, this, &TrayController::openImportWizard);
+    m_window->importAction()->setVisible(true);
     m_notifier = std::make_unique<Notifier>(m_connection.get());
     if (m_options.useSystemTray && QSystemTrayIcon::isSystemTrayAvailable()) {
         m_trayIcon = std::make_unique<TrayIcon>(m_connection.get(), m_actions.get());
         connect(m_trayIcon.get(), &TrayIcon::openRequested, m_window.get(), &MainWindow::present);
         connect(m_trayIcon.get(), &TrayIcon::quitRequested, qApp, &QCoreApplication::quit);
         m_notifier->setTrayIcon(m_trayIcon->systemTrayIcon());
+        connect(m_trayIcon->importAction(), &QAction::triggered, this, &TrayController::openImportWizard);
+        m_trayIcon->importAction()->setVisible(true);
         // A balloon clicked opens the window.
         connect(m_trayIcon->systemTrayIcon(), &QSystemTrayIcon::messageClicked, m_window.get(), &MainWindow::present);
     } else {
@@ -61,6 +67,18 @@ void TrayController::start()
         m_window->present();
     }
     m_connection->start();
+}
+
+ImportWizard *TrayController::openImportWizard()
+{
+    if (!m_importWizard) {
+        m_importWizard = new ImportWizard({m_options.socketPath, {}}, m_window.get());
+        m_importWizard->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_importWizard->show();
+    m_importWizard->raise();
+    m_importWizard->activateWindow();
+    return m_importWizard;
 }
 
 } // namespace latchkey::tray

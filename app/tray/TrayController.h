@@ -1,12 +1,14 @@
 #pragma once
 
 #include <QObject>
+#include <QPointer>
 
 #include <memory>
 
 namespace latchkey::tray {
 
 class DaemonConnection;
+class ImportWizard;
 class MainWindow;
 class Notifier;
 class ServerActions;
@@ -40,6 +42,8 @@ public:
     Notifier *notifier() const { return m_notifier.get(); }
     // Null where there is no system tray.
     TrayIcon *trayIcon() const { return m_trayIcon.get(); }
+    // "Import from MCP clients…" (window and tray menu): one wizard at a time.
+    ImportWizard *openImportWizard();
 
 private:
     Options m_options;
@@ -49,6 +53,7 @@ private:
     std::unique_ptr<MainWindow> m_window;
     std::unique_ptr<Notifier> m_notifier;
     std::unique_ptr<TrayIcon> m_trayIcon;
+    QPointer<ImportWizard> m_importWizard;
 };
 
 } // namespace latchkey::tray
