@@ -1,7 +1,7 @@
 #!/bin/bash
 # Retakes the tray's screenshots in docs/: main-window.png (a server selected, details pane filled; also
 # as tray-window.png, the Quick start's picture),
-# tray-menu.png (the tray icon's menu in a panel), and consent-dialog.png once the consent dialog exists.
+# tray-menu.png (the tray icon's menu in a panel), and consent-dialog.png where the daemon asks for consent.
 # A real latchkeyd with sample servers runs in a throwaway home, session bus and keyring; the desktop is
 # Xvfb with openbox (title bars) and trayer (the system tray), as platform.md ("Display") says.
 #   apt-get install -y xvfb xauth imagemagick trayer openbox xdotool gnome-keyring dbus-daemon
@@ -58,8 +58,10 @@ printf %s demo-token | "$bin/latchkey" secret set github token >/dev/null
     -- npx -y @modelcontextprotocol/server-brave-search >/dev/null
 "$bin/latchkey" add stdio postgres --env DATABASE_URL=secret:url -- uvx mcp-server-postgres >/dev/null
 printf %s postgres://demo | "$bin/latchkey" secret set postgres url >/dev/null
-# A handout, so "last used" has something to say.
-"$bin/latchkey" run github -- /bin/true >/dev/null
+# A daemon with per-app consent asks the tray before the first handout to an app (below); without it,
+# a handout now, so "last used" has something to say.
+consent=
+if "$bin/latchkey" status --json | grep -q '"consent"'; then consent=1; else "$bin/latchkey" run github -- /bin/true >/dev/null; fi
 
 # A desktop: gradient, a dark top panel holding the tray, a window manager for the title bar.
 desk=$(mktemp --suffix=.png)
@@ -79,6 +81,29 @@ tray=$!
 pids+=($tray)
 for _ in $(seq 100); do xdotool search --onlyvisible --name '^Latchkey$' >/dev/null 2>&1 && break; sleep 0.1; done
 sleep 1
+if [ -n "$consent" ]; then
+    # An app (python3, started without a terminal, as MCP clients start servers) asks for github's secret:
+    # the consent dialog. Capture it, then allow once so the handout happens.
+    setsid python3 -c 'import subprocess, sys; subprocess.run([sys.argv[1], "run", "github", "--", "/bin/true"])' \
+        "$bin/latchkey" </dev/null >/dev/null 2>&1 &
+    for _ in $(seq 100); do xdotool search --onlyvisible --name '^Allow access to github' >/dev/null 2>&1 && break; sleep 0.1; done
+    dialog=$(xdotool search --onlyvisible --name '^Allow access to github' | head -1)
+    if [ -n "$dialog" ]; then
+        xdotool windowmove "$dialog" 340 220
+        sleep 1.5
+        eval "$(xdotool getwindowgeometry --shell "$dialog")"
+        import -window root "$outdir/consent-full.png"
+        convert "$outdir/consent-full.png" -crop $((WIDTH + 40))x$((HEIGHT + 60))+$((X - 20))+$((Y - 40)) +repage -strip \
+            "$outdir/consent-dialog$suffix.png"
+        rm -f "$outdir/consent-full.png"
+        echo "wrote $outdir/consent-dialog$suffix.png"
+        xdotool windowactivate --sync "$dialog" 2>/dev/null || true
+        xdotool key --window "$dialog" alt+o
+        sleep 1
+    else
+        echo "no consent dialog appeared" >&2
+    fi
+fi
 window=$(xdotool search --onlyvisible --name '^Latchkey$' | head -1)
 xdotool windowmove "$window" 20 40
 xdotool windowsize "$window" 1240 750

@@ -36,6 +36,10 @@ void Notifier::onServers(const QList<ServerInfo> &servers)
             continue;
         }
         grants.insert(server.name, server.grantState);
+        // The organisation's policy took the server away (the daemon says so in server.list).
+        if (server.enterpriseState == QStringLiteral("revoked")) {
+            notifyRevoked(server.name, server.enterpriseReason);
+        }
         if (server.grantState == kActive) {
             m_said.remove(server.name);
         }
@@ -65,8 +69,11 @@ void Notifier::onEvent(const ipc::Event &event)
     if (event.name != "server.changed" || JsonFields::string(event.data, "change") != QStringLiteral("revoked")) {
         return;
     }
-    const QString server = JsonFields::string(event.data, "name");
-    const QString reason = JsonFields::string(event.data, "reason");
+    notifyRevoked(JsonFields::string(event.data, "name"), JsonFields::string(event.data, "reason"));
+}
+
+void Notifier::notifyRevoked(const QString &server, const QString &reason)
+{
     notify(Kind::RevokedByPolicy, server, tr("Latchkey: access revoked"),
            reason.isEmpty() ? tr("Your organisation's policy revoked access to %1.").arg(server)
                             : tr("Your organisation's policy revoked access to %1: %2").arg(server, reason));

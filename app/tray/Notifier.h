@@ -16,7 +16,8 @@ namespace latchkey::tray {
 class DaemonConnection;
 
 // Tells the person, once, when a server needs them: a sign-in is needed, a token could not be
-// refreshed (the daemon marked the grant dead), or access was revoked by enterprise policy. Driven by
+// refreshed (the daemon marked the grant dead), or access was revoked by enterprise policy (a record's
+// enterprise.state "revoked" in server.list, or a server.changed {change:"revoked"} event). Driven by
 // the daemon's events and the server list that follows each one. Shown as a tray balloon where there
 // is a tray; otherwise notified() is all there is (the window shows it in its banner).
 class Notifier : public QObject
@@ -44,6 +45,7 @@ Q_SIGNALS:
 private:
     void onServers(const QList<ServerInfo> &servers);
     void onEvent(const ipc::Event &event);
+    void notifyRevoked(const QString &server, const QString &reason);
     void notify(Kind kind, const QString &server, const QString &title, const QString &message);
 
     DaemonConnection *m_connection;

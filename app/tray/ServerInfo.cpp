@@ -66,6 +66,12 @@ std::optional<ServerInfo> ServerInfo::fromJson(const ipc::Json &json)
     info.expiresAt = JsonFields::integer(json, "expires_at");
     info.lastUsedAt = JsonFields::integer(json, "last_used_at");
     info.rung = JsonFields::string(json, "rung");
+    const ipc::Json enterprise = JsonFields::object(json, "enterprise");
+    info.enterpriseState = JsonFields::string(enterprise, "state");
+    info.enterpriseReason = JsonFields::string(enterprise, "reason");
+    if (info.rung.isEmpty() && JsonFields::string(json, "grant_kind") == QStringLiteral("enterprise")) {
+        info.rung = QStringLiteral("enterprise");
+    }
     if (info.rung.isEmpty()) {
         info.rung = info.isRemote()      ? QStringLiteral("oauth")
                     : info.env.isEmpty() ? QStringLiteral("none")

@@ -39,8 +39,11 @@ struct ServerInfo
     // Seconds since the epoch; 0 when the daemon does not know (or does not say).
     qint64 expiresAt = 0;
     qint64 lastUsedAt = 0;
-    // How the server's credential is obtained: the daemon's "rung" when it says, else derived.
+    // How the server's credential is obtained: the daemon's "rung" or "grant_kind" when it says, else derived.
     QString rung;
+    // Servers the organisation's policy approved: "connected", "needs_login", "revoked", … and why.
+    QString enterpriseState;
+    QString enterpriseReason;
     // The local apps allowed to use this server (executable paths), when the daemon sends them.
     QStringList apps;
 

@@ -82,6 +82,34 @@ private Q_SLOTS:
         QCOMPARE(spy.size(), 2);
     }
 
+    void revokedByPolicyInTheServerList()
+    {
+        DaemonHarness harness;
+        const QString crm = DaemonHarness::uniqueName(QStringLiteral("crm"));
+        nlohmann::json record = latchkey::test::remoteRecord(crm, "none");
+        record["enterprise"] = {{"state", "revoked"}, {"reason", "no longer approved for you"}};
+        QVERIFY(latchkey::test::writeServers(harness,
+                                             {record, latchkey::test::remoteRecord(QStringLiteral("ok"), "active")}));
+        QVERIFY(harness.start());
+        const auto listed = latchkey::test::daemonRecord(harness, crm);
+        if (!listed.contains("enterprise")) {
+            QSKIP("this daemon does not report enterprise state in server.list");
+        }
+        DaemonConnection connection(harness.socketPath());
+        Notifier notifier(&connection);
+        QSignalSpy spy(&notifier, &Notifier::notified);
+        connection.start();
+        QTRY_VERIFY_WITH_TIMEOUT(
+            said(spy).contains(
+                QStringLiteral("RevokedByPolicy %1: Your organisation's policy revoked access to %1: no longer "
+                               "approved for you")
+                    .arg(crm)),
+            kGuiTimeout);
+        connection.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(connection.servers().size() == 2, kGuiTimeout);
+        QCOMPARE(spy.size(), 1); // said once
+    }
+
     void revokedByPolicyEvent()
     {
         // No daemon event carries an enterprise revocation yet (the enterprise side will send
