@@ -264,7 +264,8 @@ void Connection::handleFrames()
                 if (self) {
                     self->sendEvent(event);
                 }
-            });
+            },
+            this);
     }
     if (m_codec.hasError() && !m_closing) {
         qCInfo(lcIpc) << "closing connection of pid" << m_peer.pid << ":" << m_codec.errorString();

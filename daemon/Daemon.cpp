@@ -1,7 +1,10 @@
 #include "Daemon.h"
 
+#include "AppIdentity.h"
 #include "AuditLog.h"
 #include "ClientRegistration.h"
+#include "ConsentBroker.h"
+#include "ConsentMethods.h"
 #include "DaemonSettings.h"
 #include "Discovery.h"
 #include "Dispatcher.h"
@@ -11,6 +14,7 @@
 #include "HttpFetcher.h"
 #include "KeychainStore.h"
 #include "Logging.h"
+#include "Policy.h"
 #include "ServerRegistry.h"
 #include "SignInService.h"
 #include "SocketServer.h"
@@ -66,6 +70,19 @@ Daemon::Daemon(Options options, std::unique_ptr<SecretStore> store, QObject *par
         [this](const QString &server, TokenManager::Callback done) { m_enterprise->renew(server, std::move(done)); });
     m_enterpriseHandler = std::make_unique<EnterpriseHandler>(*m_enterprise, *m_audit);
     m_dispatcher->setEnterprise(m_enterpriseHandler.get());
+    m_policy = std::make_unique<Policy>(Policy::defaultPath());
+    m_consent = std::make_unique<ConsentBroker>(*m_policy, *m_audit);
+    // LATCHKEY_CONSENT=allow: no questions (CI, single-purpose headless machines); anything else asks.
+    if (qEnvironmentVariable("LATCHKEY_CONSENT") == QStringLiteral("allow")) {
+        m_consent->setMode(ConsentBroker::Mode::Allow);
+    }
+    bool timeoutOk = false;
+    const int timeoutMs = qEnvironmentVariableIntValue("LATCHKEY_CONSENT_TIMEOUT_MS", &timeoutOk);
+    if (timeoutOk && timeoutMs > 0) {
+        m_consent->setTimeout(timeoutMs);
+    }
+    m_consentMethods = std::make_unique<ConsentMethods>(*m_consent, *m_audit, AppIdentity::defaultOwnExecutables());
+    m_dispatcher->setConsent(m_consentMethods.get());
     m_server = std::make_unique<SocketServer>(*m_dispatcher, *m_audit);
     connect(m_dispatcher.get(), &Dispatcher::serverChanged, this, [this](const nlohmann::json &data) {
         m_server->broadcast({"server.changed", data});
@@ -98,6 +115,7 @@ bool Daemon::start(QString *error)
     }
     // After the registry (it reads the records of approved servers); an unusable policy is reported by status.
     m_enterprise->setPolicy(ManagedPolicy::load());
+    m_policy->load(); // a broken grants.json: nothing is allowed by it, and status says why
     const bool listening = m_options.inheritedSocket >= 0
                                ? m_server->listenOnDescriptor(m_options.inheritedSocket, error)
                                : m_server->listen(m_options.socketPath, error);
@@ -106,6 +124,10 @@ bool Daemon::start(QString *error)
     }
     m_vault->probe([this] { m_tokens->scheduleAll(); });
     m_audit->record("daemon.started", {{"pid", QCoreApplication::applicationPid()}});
+    if (m_consent->mode() == ConsentBroker::Mode::Allow) {
+        m_audit->record("consent.disabled", {{"reason", "LATCHKEY_CONSENT=allow"}});
+        qCWarning(lcDaemon) << "LATCHKEY_CONSENT=allow: every same-uid app gets credentials without asking";
+    }
     qCInfo(lcDaemon) << "latchkeyd" << LATCHKEY_VERSION << "listening on" << m_server->path();
     return true;
 }

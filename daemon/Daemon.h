@@ -12,6 +12,9 @@ namespace latchkey {
 
 class AuditLog;
 class ClientRegistration;
+class ConsentBroker;
+class ConsentMethods;
+class Policy;
 class Discovery;
 class DaemonSettings;
 class Dispatcher;
@@ -67,6 +70,9 @@ private:
     std::unique_ptr<SignInService> m_signIn;
     std::unique_ptr<EnterpriseSession> m_enterprise;
     std::unique_ptr<EnterpriseHandler> m_enterpriseHandler;
+    std::unique_ptr<Policy> m_policy;
+    std::unique_ptr<ConsentBroker> m_consent;
+    std::unique_ptr<ConsentMethods> m_consentMethods;
     std::unique_ptr<Dispatcher> m_dispatcher;
     std::unique_ptr<SocketServer> m_server;
     std::unique_ptr<DaemonSettings> m_settings; // settings.get/set; the sign-in browser

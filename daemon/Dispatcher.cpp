@@ -3,6 +3,7 @@
 #include "AuditLog.h"
 #include "ClientAssertion.h"
 #include "ClientRegistration.h"
+#include "ConsentMethods.h"
 #include "DaemonSettings.h"
 #include "Discovery.h"
 #include "EndpointPolicy.h"
@@ -123,10 +124,13 @@ Dispatcher::Dispatcher(ServerRegistry &registry, Vault &vault, AuditLog &audit, 
     : QObject(parent), m_registry(registry), m_vault(vault), m_audit(audit)
 {}
 
-void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer, Reply reply, Notify notify)
+void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer, Reply reply, Notify notify,
+                        QObject *connection)
 {
     const std::string &m = request.method;
-    if (m == "server.env") {
+    if (m.rfind("consent.", 0) == 0 && m_consent) {
+        m_consent->handle(request, peer, reply, notify, connection);
+    } else if (m == "server.env") {
         serverEnv(request, peer, std::move(reply));
     } else if (m == "server.headers") {
         serverHeaders(request, peer, std::move(reply));
@@ -192,6 +196,9 @@ void Dispatcher::statusNow(const Request &request, const Reply &reply)
     if (m_enterprise) {
         result["enterprise"] = m_enterprise->summary();
     }
+    if (m_consent) {
+        result["consent"] = m_consent->describe();
+    }
     reply(Response::success(request.id, std::move(result)));
 }
 
@@ -235,6 +242,9 @@ Json Dispatcher::describe(const ServerRecord &record) const
         secrets.push_back(key.toStdString());
     }
     json["secrets"] = secrets;
+    if (m_consent) {
+        json["apps"] = m_consent->appsFor(record.name); // apps with an "always" grant
+    }
     return json;
 }
 
@@ -317,6 +327,9 @@ void Dispatcher::serverRemove(const Request &request, const ipc::PeerCredentials
         audit["server"] = name.toStdString();
         m_audit.record("server.removed", audit);
         m_lastUsed.remove(name);
+        if (m_consent) {
+            m_consent->forgetServer(name);
+        }
         Q_EMIT serverChanged({{"name", name.toStdString()}, {"change", "removed"}});
         reply(Response::success(id, {{"revocation", revocation.toStdString()}}));
     };
@@ -410,7 +423,7 @@ void Dispatcher::secretRemove(const Request &request, const ipc::PeerCredentials
     });
 }
 
-void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &peer, Reply reply)
+void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented)
 {
     const auto name = nameParam(request, "name", &Names::checkServerName, reply);
     if (!name) {
@@ -419,6 +432,12 @@ void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &p
     const ServerRecord *record = m_registry.find(*name);
     if (!record) {
         reply(Response::failure(request.id, error::NotFound, "no server named \"" + name->toStdString() + "\""));
+        return;
+    }
+    if (m_consent && !consented) {
+        m_consent->gate(request, peer, *record, reply, [this, request, peer, reply] {
+            serverEnv(request, peer, reply, true); // looked up again: it may have changed meanwhile
+        });
         return;
     }
     // Gather every binding, then answer once. Each secret is looked up only in this server's own
@@ -519,6 +538,14 @@ void Dispatcher::setOAuth(Discovery *discovery, ClientRegistration *registration
     m_registration = registration;
     m_signIn = signIn;
     m_tokens = tokens;
+}
+
+void Dispatcher::setConsent(ConsentMethods *consent)
+{
+    m_consent = consent;
+    connect(consent, &ConsentMethods::serverChanged, this, [this](const QString &server) {
+        Q_EMIT serverChanged({{"name", server.toStdString()}, {"change", "consent"}});
+    });
 }
 
 bool Dispatcher::requireOAuth(const Request &request, const Reply &reply) const
@@ -782,7 +809,7 @@ void Dispatcher::serverLogout(const Request &request, const ipc::PeerCredentials
     });
 }
 
-void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &peer, Reply reply)
+void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented)
 {
     if (!requireOAuth(request, reply)) {
         return;
@@ -823,6 +850,11 @@ void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &pe
     }
     if (server.isEmpty()) {
         reply(Response::failure(request.id, error::InvalidParams, "token.get needs \"name\" or \"resource\""));
+        return;
+    }
+    if (const ServerRecord *record = m_registry.find(server); record && m_consent && !consented) {
+        m_consent->gate(request, peer, *record, reply,
+                        [this, request, peer, reply] { tokenGet(request, peer, reply, true); });
         return;
     }
     const auto rejectedParam = request.params.find("rejected");
@@ -976,7 +1008,7 @@ void Dispatcher::serverAddWithHeaders(const Request &request, const ServerRecord
     reply(Response::success(request.id, {{"server", describe(stored)}}));
 }
 
-void Dispatcher::serverHeaders(const Request &request, const ipc::PeerCredentials &peer, Reply reply)
+void Dispatcher::serverHeaders(const Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented)
 {
     const auto name = nameParam(request, "name", &Names::checkServerName, reply);
     if (!name) {
@@ -985,6 +1017,11 @@ void Dispatcher::serverHeaders(const Request &request, const ipc::PeerCredential
     const ServerRecord *record = m_registry.find(*name);
     if (!record || record->kind != ServerRecord::Kind::Remote) {
         reply(Response::failure(request.id, error::NotFound, "no remote server named \"" + name->toStdString() + "\""));
+        return;
+    }
+    if (m_consent && !consented) {
+        m_consent->gate(request, peer, *record, reply,
+                        [this, request, peer, reply] { serverHeaders(request, peer, reply, true); });
         return;
     }
     // Only this server's own secrets, answered once all are read; a handout like server.env.

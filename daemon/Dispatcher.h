@@ -12,6 +12,7 @@ namespace latchkey {
 
 class AuditLog;
 class ClientRegistration;
+class ConsentMethods;
 class DaemonSettings;
 class EnterpriseHandler;
 class Discovery;
@@ -36,7 +37,11 @@ public:
     // Events meant for the requesting connection alone (e.g. the sign-in URL, which carries `state`).
     using Notify = std::function<void(const ipc::Event &)>;
 
-    void handle(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, Notify notify = {});
+    // connection: the requesting connection, for the consent agent's methods (consent.register, .answer).
+    void handle(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, Notify notify = {},
+                QObject *connection = nullptr);
+    // Per-app consent before every credential handout; without it every same-uid peer is served.
+    void setConsent(ConsentMethods *consent);
     // The OAuth engine; without it remote servers are refused.
     // settings.get / settings.set go here (nullptr: unknown_method).
     void setSettings(DaemonSettings *settings) { m_settings = settings; }
@@ -55,8 +60,9 @@ private:
     void serverList(const ipc::Request &request, Reply reply);
     void serverAdd(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void serverRemove(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
-    void serverEnv(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
-    void serverHeaders(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void serverEnv(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented = false);
+    void serverHeaders(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply,
+                       bool consented = false);
     void serverAddWithHeaders(const ipc::Request &request, const struct ServerRecord &record,
                               const ipc::PeerCredentials &peer, Reply reply);
     void secretSet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
@@ -71,7 +77,7 @@ private:
     void adoptDiscovery(const QString &name, const DiscoveryResult &result);
     void serverLoginCancel(const ipc::Request &request, Reply reply);
     void serverLogout(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
-    void tokenGet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
+    void tokenGet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented = false);
     bool requireOAuth(const ipc::Request &request, const Reply &reply) const;
     nlohmann::json describeDiscovery(const DiscoveryResult &result) const;
 
@@ -89,6 +95,7 @@ private:
     // started; server.list shows it as last_used_at.
     QHash<QString, qint64> m_lastUsed;
     EnterpriseHandler *m_enterprise = nullptr;
+    ConsentMethods *m_consent = nullptr;
 };
 
 } // namespace latchkey

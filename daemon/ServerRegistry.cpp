@@ -1,5 +1,6 @@
 #include "ServerRegistry.h"
 
+#include "JsonFile.h"
 #include "Logging.h"
 #include "Names.h"
 
@@ -10,10 +11,6 @@
 #include <QStandardPaths>
 
 namespace latchkey {
-
-namespace {
-constexpr qint64 kMaxFileSize = 4 * 1024 * 1024;
-}
 
 ServerRegistry::ServerRegistry(QString path) : m_path(std::move(path)) {}
 
@@ -57,31 +54,12 @@ bool ServerRegistry::load()
         qCWarning(lcRegistry).noquote() << m_error;
         return false;
     };
-    if (!file.open(QIODevice::ReadOnly)) {
-        return fail(file.errorString());
+    QString unreadable;
+    const auto parsed = JsonFile::readVersioned(m_path, kSchemaVersion, &unreadable);
+    if (!parsed) {
+        return fail(unreadable);
     }
-    if (file.size() > kMaxFileSize) {
-        return fail(QStringLiteral("larger than %1 bytes").arg(kMaxFileSize));
-    }
-    const QByteArray data = file.readAll();
-    nlohmann::json doc;
-    try {
-        doc = nlohmann::json::parse(data.cbegin(), data.cend());
-    } catch (const std::exception &e) {
-        return fail(QStringLiteral("not valid JSON (%1)").arg(QString::fromUtf8(e.what())));
-    }
-    if (!doc.is_object() || !doc.contains("schema") || !doc["schema"].is_number_integer()) {
-        return fail(QStringLiteral("no \"schema\" version"));
-    }
-    const auto schema = doc["schema"].get<std::int64_t>();
-    if (schema > kSchemaVersion) {
-        return fail(QStringLiteral("schema %1 was written by a newer Latchkey (this one reads %2)")
-                        .arg(schema)
-                        .arg(kSchemaVersion));
-    }
-    if (schema < 1) {
-        return fail(QStringLiteral("schema %1 is not valid").arg(schema));
-    }
+    const nlohmann::json &doc = *parsed;
     if (const auto servers = doc.find("servers"); servers != doc.end()) {
         if (!servers->is_array()) {
             return fail(QStringLiteral("\"servers\" must be a list"));
@@ -206,25 +184,7 @@ bool ServerRegistry::save(const QMap<QString, ServerRecord> &servers, const QMap
         }
     }
     const nlohmann::json doc = {{"schema", kSchemaVersion}, {"servers", list}, {"secrets", known}};
-    const std::string text = doc.dump(2) + "\n";
-
-    const QFileInfo info(m_path);
-    if (!QDir().mkpath(info.absolutePath())) {
-        *error = QStringLiteral("cannot create %1").arg(info.absolutePath());
-        return false;
-    }
-    QSaveFile file(m_path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        *error = QStringLiteral("cannot write %1: %2").arg(m_path, file.errorString());
-        return false;
-    }
-    file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    file.write(text.data(), static_cast<qint64>(text.size()));
-    if (!file.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(m_path, file.errorString());
-        return false;
-    }
-    return true;
+    return JsonFile::writeAtomically(m_path, doc, error);
 }
 
 } // namespace latchkey

@@ -1,5 +1,6 @@
 #include "Cli.h"
 
+#include "AppsCommand.h"
 #include "CliText.h"
 #include "DaemonLauncher.h"
 #include "EnterpriseCommand.h"
@@ -30,6 +31,7 @@ using ipc::Json;
 namespace {
 
 constexpr int kConnectTimeoutMs = 2000;
+constexpr int kConsentWaitMs = 90000; // a credential may wait on a consent question (60 s by default)
 
 const char *kUsage = R"(usage: latchkey [--socket PATH] COMMAND [ARGS]
 
@@ -55,6 +57,9 @@ const char *kUsage = R"(usage: latchkey [--socket PATH] COMMAND [ARGS]
   audit [--json] [--since TIME]            what was handed out or refused, and when
   import --from claude-desktop|vscode|cursor [FILE] [--dry-run] [--yes] [--no-backup]
                                            move an MCP client's servers and their secrets into Latchkey
+  apps [--json]                            which apps may use which servers (consent decisions)
+  apps allow APP SERVER                    let APP (its executable) use SERVER; only from a terminal
+  apps revoke APP [SERVER]                 forget decisions about APP: it is asked again
 
 Exit codes: 0 ok, 1 refused or failed, 2 usage, 3 daemon unreachable.
 )";
@@ -151,6 +156,12 @@ int Cli::run()
     }
     if (command == QStringLiteral("import")) {
         return ImportCommand([this] { return ensureConnected() ? m_client.get() : nullptr; }).run(args);
+    }
+    if (command == QStringLiteral("apps")) {
+        return AppsCommand([this](const std::string &method, Json params, int *rc) {
+                   return call(method, std::move(params), rc);
+               })
+            .run(args);
     }
     if (command == QStringLiteral("help")) {
         std::fputs(kUsage, stdout);
@@ -249,6 +260,14 @@ int Cli::status(QStringList args)
                     .arg(managed->value("signedIn", false) ? QStringLiteral("signed in")
                                                            : QStringLiteral("not signed in")));
         }
+    }
+    if (const auto consent = result->find("consent"); consent != result->end()) {
+        out(QStringLiteral("consent:  %1\n")
+                .arg(str(*consent, "mode") == QStringLiteral("allow")
+                         ? QStringLiteral("OFF (LATCHKEY_CONSENT=allow): apps get credentials unasked")
+                         : QStringLiteral("apps are asked; consent agent %1")
+                               .arg(consent->value("agent", false) ? QStringLiteral("running")
+                                                                   : QStringLiteral("not running"))));
     }
     return Ok;
 }
@@ -456,7 +475,8 @@ int Cli::runServer(QStringList args)
         override = args.mid(1);
     }
     int rc = Ok;
-    const auto result = call("server.env", {{"name", name.toStdString()}}, &rc);
+    // Long enough for a consent question (the daemon's default timeout is 60 s).
+    const auto result = call("server.env", {{"name", name.toStdString()}}, &rc, kConsentWaitMs);
     if (!result) {
         return rc;
     }
@@ -632,7 +652,7 @@ int Cli::token(QStringList args)
         return usage(QStringLiteral("token NAME"));
     }
     int rc = Ok;
-    const auto result = call("token.get", {{"name", args.front().toStdString()}}, &rc, 60000);
+    const auto result = call("token.get", {{"name", args.front().toStdString()}}, &rc, kConsentWaitMs);
     if (!result) {
         return rc;
     }

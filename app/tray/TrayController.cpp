@@ -1,6 +1,9 @@
 #include "TrayController.h"
 
+#include "ConsentController.h"
 #include "DaemonConnection.h"
+#include "GrantsModel.h"
+#include "GrantsPanel.h"
 #include "ImportWizard.h"
 #include "MainWindow.h"
 #include "Notifier.h"
@@ -42,14 +45,21 @@ TrayController::TrayController(Options options, QObject *parent)
                 [window = m_window.get()](Notifier::Kind, const QString &, const QString &title,
                                           const QString &message) { window->showBanner(title, message); });
     }
+    m_consent = std::make_unique<ConsentController>(*m_connection);
+    m_grants = std::make_unique<GrantsModel>(*m_connection);
+    m_grantsPanel = new GrantsPanel(*m_grants); // the window's tab owns it
+    m_window->setAppAccessWidget(m_grantsPanel);
 }
 
 TrayController::~TrayController()
 {
     // Views go before the model and the connection they watch.
+    m_consent.reset();
     m_trayIcon.reset();
     m_notifier.reset();
-    m_window.reset();
+    m_window.reset(); // and the grants panel in its tab, before the grants model
+    m_grantsPanel = nullptr;
+    m_grants.reset();
     m_actions.reset();
 }
 

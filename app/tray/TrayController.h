@@ -7,11 +7,14 @@
 
 namespace latchkey::tray {
 
+class ConsentController;
 class DaemonConnection;
 class ImportWizard;
 class MainWindow;
 class Notifier;
 class ServerActions;
+class GrantsModel;
+class GrantsPanel;
 class ServerListModel;
 class TrayIcon;
 
@@ -44,6 +47,8 @@ public:
     TrayIcon *trayIcon() const { return m_trayIcon.get(); }
     // "Import from MCP clients…" (window and tray menu): one wizard at a time.
     ImportWizard *openImportWizard();
+    ConsentController *consent() const { return m_consent.get(); }
+    GrantsPanel *grantsPanel() const { return m_grantsPanel; }
 
 private:
     Options m_options;
@@ -54,6 +59,10 @@ private:
     std::unique_ptr<Notifier> m_notifier;
     std::unique_ptr<TrayIcon> m_trayIcon;
     QPointer<ImportWizard> m_importWizard;
+    // Per-app consent: the dialogs, and the decisions with Revoke (the window's app-access tab).
+    std::unique_ptr<ConsentController> m_consent;
+    std::unique_ptr<GrantsModel> m_grants;
+    GrantsPanel *m_grantsPanel = nullptr; // owned by the window
 };
 
 } // namespace latchkey::tray

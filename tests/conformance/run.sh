@@ -15,6 +15,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export LATCHKEY_BIN_DIR=${LATCHKEY_BIN_DIR:-$root/build/bin}
+# The daemon the CLI starts on demand hands tokens out without a consent question (no tray here).
+export LATCHKEY_CONSENT=allow
 out=${1:-$(mktemp -d "${TMPDIR:-/tmp}/latchkey-conformance.XXXXXX")}
 mkdir -p "$out"
 rm -rf "$out/0.1.16" "$out/alpha" "$out"/0.1.16-*.log "$out"/alpha-*.log # results of an earlier run

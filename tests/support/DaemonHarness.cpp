@@ -24,6 +24,8 @@ DaemonHarness::DaemonHarness() : m_env(QProcessEnvironment::systemEnvironment())
     m_env.insert(QStringLiteral("XDG_RUNTIME_DIR"), root.filePath(QStringLiteral("runtime")));
     m_env.insert(QStringLiteral("LATCHKEY_SOCKET"), m_socketPath);
     m_env.insert(QStringLiteral("LATCHKEY_NO_AUTOSTART"), QStringLiteral("1"));
+    // Tests written before per-app consent get credentials without a question; TestConsent sets "ask".
+    m_env.insert(QStringLiteral("LATCHKEY_CONSENT"), QStringLiteral("allow"));
 }
 
 DaemonHarness::~DaemonHarness()

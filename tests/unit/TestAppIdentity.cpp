@@ -1,0 +1,244 @@
+// AppIdentity on real processes: the test binary spawns sh, which spawns a copy of sleep standing in for our
+// own CLI; the app that asks is then the test binary. A person at an interactive bash on a pty (util-linux
+// `script`) is "terminal".
+#include "AppIdentity.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QThread>
+
+#include <csignal>
+#include <unistd.h>
+
+using latchkey::AppIdentity;
+
+namespace {
+
+// The first process whose parent is `parent` and whose executable is `executable`, within the deadline.
+qint64 waitForChild(qint64 parent, const QString &executable, int timeoutMs = 10000)
+{
+    const QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        for (const QString &entry : entries) {
+            bool isPid = false;
+            const qint64 pid = entry.toLongLong(&isPid);
+            if (!isPid) {
+                continue;
+            }
+            const auto process = AppIdentity::readProcess(pid);
+            if (process && process->parent == parent && process->executable == executable) {
+                return pid;
+            }
+        }
+        QThread::msleep(20); // polling /proc with a deadline: there is no event for "a grandchild started"
+    }
+    return -1;
+}
+
+QString selfExecutable()
+{
+    return QFileInfo(QStringLiteral("/proc/self/exe")).symLinkTarget();
+}
+
+} // namespace
+
+class TestAppIdentity : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanup();
+    void readsItsOwnProcess();
+    void aDirectPeerIsItsExecutable();
+    void ourFrontEndIsSeenThroughShellWrapper();
+    void nestedFrontEndsAreWalkedPast();
+    void commandNameWithParenthesesParses();
+    void interactiveShellOnTerminalIsTheUser();
+    void goneProcessIsUnknown();
+    void keysAndNames();
+
+private:
+    QString copyOfSleep(const QString &name);
+    QTemporaryDir m_dir;
+    QList<QProcess *> m_processes;
+};
+
+void TestAppIdentity::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+}
+
+void TestAppIdentity::cleanup()
+{
+    for (QProcess *process : std::as_const(m_processes)) {
+        // The process group, so sh's children go too.
+        if (process->processId() > 0) {
+            ::kill(-static_cast<pid_t>(process->processId()), SIGKILL);
+        }
+        process->kill();
+        process->waitForFinished(5000);
+        delete process;
+    }
+    m_processes.clear();
+}
+
+QString TestAppIdentity::copyOfSleep(const QString &name)
+{
+    const QString path = m_dir.filePath(name);
+    if (!QFile::exists(path)) {
+        QFile::copy(QStringLiteral("/usr/bin/sleep"), path);
+        QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    }
+    return QFileInfo(path).canonicalFilePath();
+}
+
+void TestAppIdentity::readsItsOwnProcess()
+{
+    const auto self = AppIdentity::readProcess(QCoreApplication::applicationPid());
+    QVERIFY(self);
+    QCOMPARE(self->executable, selfExecutable());
+    QCOMPARE(self->parent, static_cast<qint64>(::getppid()));
+    QVERIFY(self->startTime > 0);
+    QVERIFY(!self->arguments.isEmpty());
+}
+
+void TestAppIdentity::aDirectPeerIsItsExecutable()
+{
+    const AppIdentity app = AppIdentity::identify(QCoreApplication::applicationPid(), {});
+    QCOMPARE(app.kind, AppIdentity::Kind::Executable);
+    QCOMPARE(app.executable, selfExecutable());
+    QCOMPARE(app.pid, QCoreApplication::applicationPid());
+}
+
+void TestAppIdentity::ourFrontEndIsSeenThroughShellWrapper()
+{
+    const QString cli = copyOfSleep(QStringLiteral("latchkey"));
+    auto *sh = new QProcess;
+    m_processes.append(sh);
+    sh->setProcessChannelMode(QProcess::ForwardedChannels);
+    sh->setChildProcessModifier([] { ::setpgid(0, 0); });
+    // "; :" keeps sh from exec()ing the last command in its own place.
+    sh->start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("'%1' 60; :").arg(cli)});
+    QVERIFY(sh->waitForStarted());
+    const qint64 peer = waitForChild(sh->processId(), cli);
+    QVERIFY(peer > 0);
+
+    const AppIdentity app = AppIdentity::identify(peer, {cli});
+    QCOMPARE(app.kind, AppIdentity::Kind::Executable);
+    QCOMPARE(app.executable, selfExecutable()); // the test binary spawned sh, which spawned "latchkey"
+    QCOMPARE(app.pid, QCoreApplication::applicationPid());
+
+    // Not one of ours: the peer itself is the app.
+    const AppIdentity direct = AppIdentity::identify(peer, {});
+    QCOMPARE(direct.executable, cli);
+    QCOMPARE(direct.pid, peer);
+}
+
+void TestAppIdentity::nestedFrontEndsAreWalkedPast()
+{
+    // latchkey-bridge under a sh -c under latchkey under a sh -c under the test: the test is the app.
+    const QString cli = copyOfSleep(QStringLiteral("latchkey"));
+    const QString bridge = copyOfSleep(QStringLiteral("latchkey-bridge"));
+    const QString script = m_dir.filePath(QStringLiteral("fake-cli.sh"));
+    QFile file(script);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QStringLiteral("'%1' 60; :\n").arg(bridge).toUtf8());
+    file.close();
+    auto *sh = new QProcess;
+    m_processes.append(sh);
+    sh->setChildProcessModifier([] { ::setpgid(0, 0); });
+    sh->start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("/bin/sh '%1'; :").arg(script)});
+    QVERIFY(sh->waitForStarted());
+    const qint64 scriptShell = waitForChild(sh->processId(), QFileInfo(QStringLiteral("/bin/sh")).canonicalFilePath());
+    QVERIFY(scriptShell > 0);
+    const qint64 peer = waitForChild(scriptShell, bridge);
+    QVERIFY(peer > 0);
+    const AppIdentity app = AppIdentity::identify(peer, {cli, bridge});
+    QCOMPARE(app.kind, AppIdentity::Kind::Executable);
+    QCOMPARE(app.executable, selfExecutable());
+}
+
+void TestAppIdentity::commandNameWithParenthesesParses()
+{
+    // /proc/PID/stat puts the command name in parentheses; a name holding ") 1 2" must not shift the fields.
+    const QString odd = copyOfSleep(QStringLiteral("odd) 1 2 (name"));
+    QProcess process;
+    process.start(odd, {QStringLiteral("60")});
+    QVERIFY(process.waitForStarted());
+    const auto read = AppIdentity::readProcess(process.processId());
+    process.kill();
+    process.waitForFinished(5000);
+    QVERIFY(read);
+    QCOMPARE(read->parent, QCoreApplication::applicationPid());
+    QCOMPARE(read->executable, odd);
+}
+
+void TestAppIdentity::interactiveShellOnTerminalIsTheUser()
+{
+    const QString cli = copyOfSleep(QStringLiteral("latchkey"));
+    const QString bash = QFileInfo(QStringLiteral("/usr/bin/bash")).canonicalFilePath();
+    const QString scriptProgram = QStandardPaths::findExecutable(QStringLiteral("script"));
+    if (scriptProgram.isEmpty()) {
+        QSKIP("util-linux script is not installed (it gives bash a pty)");
+    }
+    // script(1) gives `bash -i` a pseudo-terminal; what we write to its stdin is typed at that terminal.
+    auto *terminal = new QProcess;
+    m_processes.append(terminal);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("SHELL"), bash);
+    terminal->setProcessEnvironment(env);
+    terminal->setChildProcessModifier([] { ::setpgid(0, 0); });
+    terminal->start(scriptProgram, {QStringLiteral("-q"), QStringLiteral("/dev/null")});
+    QVERIFY(terminal->waitForStarted());
+    const qint64 shell = waitForChild(terminal->processId(), bash);
+    QVERIFY(shell > 0);
+    terminal->write(QStringLiteral("'%1' 60\n").arg(cli).toUtf8());
+    QVERIFY(terminal->waitForBytesWritten(5000));
+    const qint64 peer = waitForChild(shell, cli);
+    QVERIFY(peer > 0);
+    const auto process = AppIdentity::readProcess(peer);
+    QVERIFY(process);
+    QVERIFY(process->ttyNr != 0);
+
+    const AppIdentity app = AppIdentity::identify(peer, {cli});
+    QCOMPARE(app.kind, AppIdentity::Kind::Terminal);
+    QCOMPARE(app.pid, shell);
+    QCOMPARE(app.key(), QStringLiteral("terminal"));
+    terminal->write("exit\n");
+}
+
+void TestAppIdentity::goneProcessIsUnknown()
+{
+    QProcess process;
+    process.start(QStringLiteral("/usr/bin/true"));
+    QVERIFY(process.waitForStarted());
+    const qint64 pid = process.processId();
+    QVERIFY(process.waitForFinished(5000)); // reaped: the pid names nobody now
+    QVERIFY(!AppIdentity::readProcess(pid));
+    const AppIdentity app = AppIdentity::identify(pid, {});
+    QCOMPARE(app.kind, AppIdentity::Kind::Unknown);
+    QCOMPARE(app.key(), QStringLiteral("unknown"));
+    QVERIFY(!AppIdentity::readProcess(-1));
+}
+
+void TestAppIdentity::keysAndNames()
+{
+    AppIdentity app;
+    app.kind = AppIdentity::Kind::Executable;
+    app.executable = QStringLiteral("/usr/share/code/code");
+    QCOMPARE(app.key(), QStringLiteral("/usr/share/code/code"));
+    QCOMPARE(app.displayName(), QStringLiteral("code"));
+    QVERIFY(!app.isTerminal());
+}
+
+QTEST_GUILESS_MAIN(TestAppIdentity)
+#include "TestAppIdentity.moc"
