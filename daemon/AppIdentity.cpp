@@ -135,7 +135,7 @@ AppIdentity AppIdentity::identify(qint64 peerPid, const QStringList &ownExecutab
     if (!current) {
         return app;
     }
-    const auto isOwn = [&ownExecutables](const QString &executable) { return ownExecutables.contains(executable); };
+    const auto isOwn = [&ownExecutables](const QString &path) { return ownExecutables.contains(path); };
     if (!isOwn(current->executable)) {
         app.kind = Kind::Executable;
         app.executable = current->executable;

@@ -409,7 +409,7 @@ void EnterpriseSession::acceptIdToken(const QByteArray &idToken, const QString &
     // A handed-in ID token for an IdP whose keys we cannot get: the IdP verifies it at every exchange (it
     // is only ever sent back there); we check what we can (iss, aud, exp, iat) and status says the
     // signature was not checked here.
-    const auto claimsOnly = [this, idToken, expected, keep, done] {
+    const auto claimsOnly = [idToken, expected, keep, done] {
         json header;
         json payload;
         QString why;
@@ -840,7 +840,7 @@ void EnterpriseSession::refreshIdToken(IdTokenCallback done)
             }
             // OIDC Core §12.2: a refreshed ID token has no nonce to compare; the rest is checked as at sign-in.
             acceptIdToken(idToken.toUtf8(), refreshToken, QString(), true,
-                          [this, idToken, done](const QString &code, const QString &message) {
+                          [idToken, done](const QString &code, const QString &message) {
                               if (!code.isEmpty()) {
                                   done({}, QString::fromLatin1(error::NeedsLogin), message);
                                   return;
