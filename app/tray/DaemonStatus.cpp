@@ -18,6 +18,12 @@ DaemonStatus DaemonStatus::fromJson(const ipc::Json &json)
     status.configOk = JsonFields::boolean(config, "ok");
     status.configError = JsonFields::string(config, "error");
     status.serverCount = static_cast<int>(JsonFields::integer(json, "servers"));
+    const ipc::Json enterprise = JsonFields::object(json, "enterprise");
+    status.enterpriseConfigured = JsonFields::boolean(enterprise, "configured");
+    status.enterprisePolicyPath = JsonFields::string(enterprise, "policyPath");
+    status.enterprisePolicyError = JsonFields::string(enterprise, "policyError");
+    status.enterpriseSignedIn = JsonFields::boolean(enterprise, "signedIn");
+    status.enterpriseServerCount = static_cast<int>(JsonFields::integer(enterprise, "servers"));
     return status;
 }
 

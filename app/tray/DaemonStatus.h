@@ -19,6 +19,11 @@ struct DaemonStatus
     bool configOk = false;
     QString configError;
     int serverCount = 0;
+    bool enterpriseConfigured = false; // a usable enterprise policy names an IdP
+    QString enterprisePolicyPath;
+    QString enterprisePolicyError; // why the policy cannot be used; empty when it can (or there is none)
+    bool enterpriseSignedIn = false;
+    int enterpriseServerCount = 0;
 
     static DaemonStatus fromJson(const ipc::Json &json);
 };

@@ -51,11 +51,14 @@ StatusHeader::StatusHeader(DaemonConnection *connection, QWidget *parent) : QWid
     m_daemon = valueLabel(QStringLiteral("daemonState"), this);
     m_keychain = valueLabel(QStringLiteral("keychainState"), this);
     m_config = valueLabel(QStringLiteral("configState"), this);
+    m_enterprise = valueLabel(QStringLiteral("enterpriseState"), this);
     auto *form = new QFormLayout;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     form->addRow(tr("Daemon:"), m_daemon);
     form->addRow(tr("Keychain:"), m_keychain);
     form->addRow(tr("Configuration:"), m_config);
+    form->addRow(tr("Enterprise:"), m_enterprise);
+    m_form = form;
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -78,6 +81,8 @@ void StatusHeader::refresh()
     m_daemon->setToolTip(summary.detail);
     m_keychain->setText(summary.keychain);
     m_config->setText(summary.config);
+    m_enterprise->setText(summary.enterprise);
+    m_form->setRowVisible(m_enterprise, !summary.enterprise.isEmpty()); // only where a policy is deployed
     m_serversSummary->setText(summary.servers);
 }
 

@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+class QFormLayout;
 class QLabel;
 
 namespace latchkey::tray {
@@ -26,6 +27,8 @@ private:
     QLabel *m_daemon;
     QLabel *m_keychain;
     QLabel *m_config;
+    QLabel *m_enterprise;
+    QFormLayout *m_form;
     QLabel *m_serversSummary;
 };
 

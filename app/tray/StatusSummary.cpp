@@ -74,12 +74,24 @@ StatusSummary StatusSummary::evaluate(DaemonConnection::State state, const Daemo
         status->configOk
             ? tr("ok (%1)").arg(status->configPath)
             : tr("unusable: %1").arg(status->configError.isEmpty() ? status->configPath : status->configError);
+    if (!status->enterprisePolicyError.isEmpty()) {
+        summary.enterprise = tr("policy unusable: %1").arg(status->enterprisePolicyError);
+    } else if (status->enterpriseConfigured) {
+        const int approved = status->enterpriseServerCount;
+        const QString approvedText = approved == 1 ? tr("1 approved server") : tr("%1 approved servers").arg(approved);
+        summary.enterprise = status->enterpriseSignedIn ? tr("signed in; %1").arg(approvedText)
+                                                        : tr("not signed in; %1").arg(approvedText);
+    }
     if (!status->keychainAvailable) {
         summary.health = Health::Error;
         summary.headline = tr("The keychain is unavailable");
     } else if (!status->configOk) {
         summary.health = Health::Error;
         summary.headline = tr("The server configuration cannot be read");
+    } else if (!status->enterprisePolicyError.isEmpty()) {
+        // Everything else still works; what the organisation approved does not until the policy is fixed.
+        summary.health = Health::Attention;
+        summary.headline = tr("The enterprise policy cannot be used");
     } else if (!signInNames.isEmpty()) {
         summary.health = Health::Attention;
         summary.headline = signInNames.size() == 1 ? tr("%1 needs you to sign in").arg(signInNames.first())

@@ -2,6 +2,7 @@
 
 #include <QTest>
 
+namespace ipc = latchkey::ipc;
 using latchkey::tray::DaemonConnection;
 using latchkey::tray::DaemonStatus;
 using latchkey::tray::Health;
@@ -157,6 +158,39 @@ private Q_SLOTS:
         QCOMPARE(summary.health, Health::Error);
         QCOMPARE(summary.headline, QStringLiteral("The server configuration cannot be read"));
         QCOMPARE(summary.config, QStringLiteral("unusable: servers.json: unsupported schema version 9"));
+    }
+
+    void enterprisePolicyErrorIsShown()
+    {
+        // What the daemon's status says about a broken /etc/latchkey/policy.json reaches the window.
+        const ipc::Json json = {{"version", "0.1.0"},
+                                {"keychain", {{"backend", "Secret Service"}, {"available", true}}},
+                                {"config", {{"path", "/home/u/.config/latchkey/servers.json"}, {"ok", true}}},
+                                {"enterprise",
+                                 {{"configured", false},
+                                  {"policyPath", "/etc/latchkey/policy.json"},
+                                  {"policyError", "/etc/latchkey/policy.json: \"idp.issuer\" must be https"}}}};
+        const DaemonStatus status = DaemonStatus::fromJson(json);
+        const auto summary = StatusSummary::evaluate(State::Connected, &status, {server(QStringLiteral("a"))});
+        QCOMPARE(summary.health, Health::Attention);
+        QCOMPARE(summary.headline, QStringLiteral("The enterprise policy cannot be used"));
+        QCOMPARE(summary.enterprise,
+                 QStringLiteral("policy unusable: /etc/latchkey/policy.json: \"idp.issuer\" must be https"));
+    }
+
+    void enterpriseStateWithoutPolicyIsSilent()
+    {
+        const DaemonStatus none = healthyStatus();
+        QVERIFY(StatusSummary::evaluate(State::Connected, &none, {}).enterprise.isEmpty());
+        DaemonStatus managed = healthyStatus();
+        managed.enterpriseConfigured = true;
+        managed.enterpriseServerCount = 3;
+        const auto summary = StatusSummary::evaluate(State::Connected, &managed, {});
+        QCOMPARE(summary.enterprise, QStringLiteral("not signed in; 3 approved servers"));
+        QCOMPARE(summary.health, Health::Good);
+        managed.enterpriseSignedIn = true;
+        QCOMPARE(StatusSummary::evaluate(State::Connected, &managed, {}).enterprise,
+                 QStringLiteral("signed in; 3 approved servers"));
     }
 };
 
