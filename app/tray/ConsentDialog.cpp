@@ -13,6 +13,8 @@ ConsentDialog::ConsentDialog(const ConsentRequest &request, QWidget *parent)
 {
     setWindowTitle(tr("Allow access to %1?").arg(request.serverName));
     setWindowFlag(Qt::WindowStaysOnTopHint); // an app is waiting on this answer
+    // Wide enough that a program path and a server URL read on one or two lines, not word by word.
+    setMinimumWidth(fontMetrics().averageCharWidth() * 64);
     const QString app = request.appName.isEmpty() ? request.appExecutable : request.appName;
 
     auto *layout = new QVBoxLayout(this);
