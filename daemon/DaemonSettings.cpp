@@ -1,11 +1,10 @@
 #include "DaemonSettings.h"
 
+#include "JsonFile.h"
 #include "Protocol.h"
 
-#include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
 #include <QStandardPaths>
 
 #include <nlohmann/json.hpp>
@@ -72,24 +71,10 @@ bool DaemonSettings::setBrowser(const QString &browser, QString *error)
             return false;
         }
     }
-    if (!save(value, error)) {
+    if (!JsonFile::writeAtomically(m_path, {{"browser", value.toStdString()}}, error)) {
         return false;
     }
     m_browser = value;
-    return true;
-}
-
-bool DaemonSettings::save(const QString &browser, QString *error)
-{
-    QDir().mkpath(QFileInfo(m_path).absolutePath());
-    QSaveFile file(m_path);
-    const std::string text = nlohmann::json{{"browser", browser.toStdString()}}.dump(2) + "\n";
-    if (!file.open(QIODevice::WriteOnly) ||
-        file.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size()) ||
-        !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) || !file.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(m_path, file.errorString());
-        return false;
-    }
     return true;
 }
 

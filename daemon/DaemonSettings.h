@@ -31,8 +31,6 @@ public:
     void handle(const ipc::Request &request, const std::function<void(ipc::Response)> &reply);
 
 private:
-    bool save(const QString &browser, QString *error);
-
     QString m_path;
     QString m_browser;
 };
