@@ -28,23 +28,6 @@ namespace {
 constexpr int kAccessTtl = 20;
 constexpr int kSignInTimeoutMs = 120000;
 
-QString toolText(const QJsonObject &answer)
-{
-    return answer.value(QStringLiteral("result"))
-        .toObject()
-        .value(QStringLiteral("content"))
-        .toArray()
-        .at(0)
-        .toObject()
-        .value(QStringLiteral("text"))
-        .toString();
-}
-
-QByteArray dump(const QJsonObject &object)
-{
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
-}
-
 } // namespace
 
 class TestBridgeEndToEnd : public QObject
@@ -81,17 +64,8 @@ private:
 
 void TestBridgeEndToEnd::initTestCase()
 {
-    const bool required = qEnvironmentVariableIsSet("LATCHKEY_REQUIRE_KEYCHAIN");
-    QString missing;
-    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS")) {
-        missing = QStringLiteral("no session bus: the Secret Service is needed (run through scripts/test.sh)");
-    } else if (const QString why = NodeServer::unavailableReason(); !why.isEmpty()) {
-        missing = why;
-    } else if (!QFileInfo(QStringLiteral("/usr/bin/chromium")).isExecutable()) {
-        missing = QStringLiteral("no /usr/bin/chromium (apt-get install chromium)");
-    }
-    if (!missing.isEmpty()) {
-        if (required) {
+    if (const QString missing = e2eUnavailableReason(); !missing.isEmpty()) {
+        if (qEnvironmentVariableIsSet("LATCHKEY_REQUIRE_KEYCHAIN")) {
             QFAIL(qPrintable(missing));
         }
         QSKIP(qPrintable(missing));

@@ -92,17 +92,8 @@ void TestOAuthEndToEnd::remember(const QString &secret)
 
 void TestOAuthEndToEnd::initTestCase()
 {
-    const bool required = qEnvironmentVariableIsSet("LATCHKEY_REQUIRE_KEYCHAIN");
-    QString missing;
-    if (qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS")) {
-        missing = QStringLiteral("no session bus: the Secret Service is needed (run through scripts/test.sh)");
-    } else if (const QString why = NodeServer::unavailableReason(); !why.isEmpty()) {
-        missing = why;
-    } else if (!QFileInfo(QStringLiteral("/usr/bin/chromium")).isExecutable()) {
-        missing = QStringLiteral("no /usr/bin/chromium (apt-get install chromium)");
-    }
-    if (!missing.isEmpty()) {
-        if (required) {
+    if (const QString missing = e2eUnavailableReason(); !missing.isEmpty()) {
+        if (qEnvironmentVariableIsSet("LATCHKEY_REQUIRE_KEYCHAIN")) {
             QFAIL(qPrintable(missing));
         }
         QSKIP(qPrintable(missing));

@@ -54,23 +54,6 @@ int errorCode(const QJsonObject &answer)
     return answer.value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toInt();
 }
 
-QString toolText(const QJsonObject &answer)
-{
-    return answer.value(QStringLiteral("result"))
-        .toObject()
-        .value(QStringLiteral("content"))
-        .toArray()
-        .at(0)
-        .toObject()
-        .value(QStringLiteral("text"))
-        .toString();
-}
-
-QByteArray dump(const QJsonObject &object)
-{
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
-}
-
 QJsonObject echoArgs(const QString &text)
 {
     return {{QStringLiteral("text"), text}};

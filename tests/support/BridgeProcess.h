@@ -8,6 +8,7 @@
 
 #include <QDeadlineTimer>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -258,5 +259,24 @@ private:
     qint64 m_bytesRead = 0;
     int m_lastId = 0;
 };
+
+// The text of a tools/call answer's first content item.
+inline QString toolText(const QJsonObject &answer)
+{
+    return answer.value(QStringLiteral("result"))
+        .toObject()
+        .value(QStringLiteral("content"))
+        .toArray()
+        .at(0)
+        .toObject()
+        .value(QStringLiteral("text"))
+        .toString();
+}
+
+// A message as one line, for failure messages.
+inline QByteArray dump(const QJsonObject &object)
+{
+    return QJsonDocument(object).toJson(QJsonDocument::Compact);
+}
 
 } // namespace latchkey::test
