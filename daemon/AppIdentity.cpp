@@ -7,6 +7,14 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <cerrno>
+#include <cstdio>
+
+#if defined(Q_OS_LINUX)
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
 namespace latchkey {
 
 namespace {
@@ -75,43 +83,74 @@ QString AppIdentity::displayName() const
     return QStringLiteral("unknown app");
 }
 
-std::optional<AppIdentity::Process> AppIdentity::readProcess(qint64 pid)
+std::optional<AppIdentity::Process> AppIdentity::readStat(qint64 pid)
 {
 #if defined(Q_OS_LINUX)
     if (pid <= 0) {
         return std::nullopt;
     }
-    const QString base = QStringLiteral("/proc/%1/").arg(pid);
-    // Fields after the command name, which is in parentheses and may itself hold ") ".
-    const auto statFields = [&base]() -> QList<QByteArray> {
-        const QByteArray stat = readProcFile(base + QStringLiteral("stat"));
-        const qsizetype close = stat.lastIndexOf(')');
-        return close < 0 ? QList<QByteArray>() : stat.mid(close + 2).trimmed().split(' ');
-    };
-    const QList<QByteArray> before = statFields();
+    // Plain open/read into a stack buffer: this runs on every handout in ask mode (IdentityCache).
+    char path[32];
+    std::snprintf(path, sizeof(path), "/proc/%lld/stat", static_cast<long long>(pid));
+    const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        return std::nullopt;
+    }
+    char buffer[1024]; // a stat line is about 300 bytes; comm is at most 64
+    ssize_t size = -1;
+    do {
+        size = ::read(fd, buffer, sizeof(buffer) - 1);
+    } while (size < 0 && errno == EINTR);
+    ::close(fd);
+    if (size <= 0) {
+        return std::nullopt;
+    }
+    const QByteArray stat = QByteArray::fromRawData(buffer, size);
+    // The command name is in parentheses and may itself hold ") ": the fields follow the last ')'.
+    const qsizetype open = stat.indexOf('(');
+    const qsizetype close = stat.lastIndexOf(')');
+    if (open < 0 || close < open) {
+        return std::nullopt;
+    }
+    const QList<QByteArray> fields = stat.mid(close + 2).trimmed().split(' ');
     constexpr qsizetype kStartTime = 19; // field 22 of proc(5), counted from field 3
-    if (before.size() <= kStartTime) {
+    if (fields.size() <= kStartTime) {
         return std::nullopt;
     }
     Process process;
     process.pid = pid;
-    process.parent = before.at(1).toLongLong();
-    process.ttyNr = before.at(4).toLongLong();
-    process.startTime = before.at(kStartTime).toULongLong();
-    process.executable = ipc::PeerCredentials::executableOf(pid);
-    if (process.executable.endsWith(QStringLiteral(" (deleted)"))) {
-        process.executable.chop(10); // replaced on disk (an upgrade): still the same app
+    process.command = QByteArray(buffer + open + 1, close - open - 1);
+    process.parent = fields.at(1).toLongLong();
+    process.ttyNr = fields.at(4).toLongLong();
+    process.startTime = fields.at(kStartTime).toULongLong();
+    return process;
+#else
+    Q_UNUSED(pid)
+    return std::nullopt;
+#endif
+}
+
+std::optional<AppIdentity::Process> AppIdentity::readProcess(qint64 pid)
+{
+#if defined(Q_OS_LINUX)
+    auto process = readStat(pid);
+    if (!process) {
+        return std::nullopt;
+    }
+    const QString base = QStringLiteral("/proc/%1/").arg(pid);
+    process->executable = ipc::PeerCredentials::executableOf(pid);
+    if (process->executable.endsWith(QStringLiteral(" (deleted)"))) {
+        process->executable.chop(10); // replaced on disk (an upgrade): still the same app
     }
     for (const QByteArray &arg : readProcFile(base + QStringLiteral("cmdline")).split('\0')) {
-        process.arguments.append(QString::fromLocal8Bit(arg));
+        process->arguments.append(QString::fromLocal8Bit(arg));
     }
-    if (!process.arguments.isEmpty() && process.arguments.constLast().isEmpty()) {
-        process.arguments.removeLast();
+    if (!process->arguments.isEmpty() && process->arguments.constLast().isEmpty()) {
+        process->arguments.removeLast();
     }
     // Read again: had the process ended and its pid been reused meanwhile, the start time differs.
-    const QList<QByteArray> after = statFields();
-    if (after.size() <= kStartTime || after.at(kStartTime).toULongLong() != process.startTime ||
-        process.executable.isEmpty()) {
+    const auto after = readStat(pid);
+    if (!after || after->startTime != process->startTime || process->executable.isEmpty()) {
         return std::nullopt;
     }
     return process;
@@ -135,6 +174,11 @@ AppIdentity AppIdentity::identify(qint64 peerPid, const QStringList &ownExecutab
     if (!current) {
         return app;
     }
+    const auto walked = [&app](Process process) {
+        process.arguments.clear(); // what IdentityCache compares is in the stat fields
+        app.lineage.append(std::move(process));
+    };
+    walked(*current);
     const auto isOwn = [&ownExecutables](const QString &path) { return ownExecutables.contains(path); };
     if (!isOwn(current->executable)) {
         app.kind = Kind::Executable;
@@ -147,6 +191,7 @@ AppIdentity AppIdentity::identify(qint64 peerPid, const QStringList &ownExecutab
         if (!parent) {
             break; // the spawner has gone, or is not ours to read: nobody we could name
         }
+        walked(*parent);
         if (isOwn(parent->executable)) {
             current = parent;
             continue;

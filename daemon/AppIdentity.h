@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QByteArray>
+#include <QList>
 #include <QString>
 #include <QStringList>
 #include <QtGlobal>
@@ -43,10 +45,17 @@ struct AppIdentity
         qint64 parent = -1;
         qint64 ttyNr = 0;
         quint64 startTime = 0; // clock ticks since boot: with pid, a process that is not a reused pid
+        QByteArray command;    // the kernel's command name (comm): an exec() changes it
         QString executable;    // without the kernel's " (deleted)" suffix
         QStringList arguments; // argv
     };
     static std::optional<Process> readProcess(qint64 pid);
+    // Only /proc/PID/stat (pid, parent, tty, start time, command): one read, for IdentityCache's checks.
+    static std::optional<Process> readStat(qint64 pid);
+
+    // The processes identify() went through, the peer first and the app (or the terminal's shell) last,
+    // as they were then. IdentityCache re-checks them instead of walking again.
+    QList<Process> lineage;
 
     // ownExecutables: absolute paths of our own front ends (the CLI, the bridge); the daemon passes those
     // beside its own binary.

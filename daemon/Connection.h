@@ -1,6 +1,7 @@
 #pragma once
 
 #include "FrameCodec.h"
+#include "IdentityCache.h"
 #include "Message.h"
 #include "PeerCredentials.h"
 
@@ -44,6 +45,11 @@ public:
     {
         return m_subscribed;
     }
+    // The app behind this connection's peer, for the consent gate: walked once, re-checked per handout.
+    IdentityCache &identityCache()
+    {
+        return m_identity;
+    }
     void sendEvent(const ipc::Event &event);
 
 Q_SIGNALS:
@@ -75,6 +81,7 @@ private:
     ipc::PeerCredentials m_peer;
     Dispatcher &m_dispatcher;
     ipc::FrameCodec m_codec;
+    IdentityCache m_identity;
     bool m_subscribed = false;
     bool m_closing = false;
     int m_inFlight = 0;

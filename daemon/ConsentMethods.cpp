@@ -1,6 +1,7 @@
 #include "ConsentMethods.h"
 
 #include "AuditLog.h"
+#include "Connection.h"
 #include "Names.h"
 #include "Policy.h"
 #include "ServerRecord.h"
@@ -110,14 +111,16 @@ void ConsentMethods::handle(const ipc::Request &request, const ipc::PeerCredenti
     }
 }
 
-void ConsentMethods::gate(const ipc::Request &request, const ipc::PeerCredentials &peer, const ServerRecord &record,
-                          const Reply &reply, std::function<void()> proceed)
+void ConsentMethods::gate(const ipc::Request &request, const ipc::PeerCredentials &peer, QObject *connection,
+                          const ServerRecord &record, const Reply &reply, std::function<void()> proceed)
 {
     if (m_broker.mode() == ConsentBroker::Mode::Allow) {
         proceed(); // not even /proc is read: CI and headless machines pay nothing
         return;
     }
-    const AppIdentity app = AppIdentity::identify(peer.pid, m_ownExecutables);
+    auto *cached = qobject_cast<Connection *>(connection);
+    const AppIdentity app = cached ? cached->identityCache().identify(peer.pid, m_ownExecutables)
+                                   : AppIdentity::identify(peer.pid, m_ownExecutables);
     const std::string server = record.name.toStdString();
     const std::string exe = app.executable.toStdString();
     const std::string seconds = std::to_string((m_broker.timeout() + 999) / 1000);

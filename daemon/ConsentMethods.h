@@ -34,9 +34,10 @@ public:
                 QObject *connection);
 
     // Runs proceed once the app behind peer may have record's credential; else answers consent_denied
-    // with what to do about it.
-    void gate(const ipc::Request &request, const ipc::PeerCredentials &peer, const ServerRecord &record,
-              const Reply &reply, std::function<void()> proceed);
+    // with what to do about it. connection: the requesting Connection, whose IdentityCache spares the
+    // parent walk on later handouts (nullptr: walked every time).
+    void gate(const ipc::Request &request, const ipc::PeerCredentials &peer, QObject *connection,
+              const ServerRecord &record, const Reply &reply, std::function<void()> proceed);
 
     // For status and server.list.
     nlohmann::json describe() const;

@@ -131,9 +131,9 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
     if (m.rfind("consent.", 0) == 0 && m_consent) {
         m_consent->handle(request, peer, reply, notify, connection);
     } else if (m == "server.env") {
-        serverEnv(request, peer, std::move(reply));
+        serverEnv(request, peer, std::move(reply), false, connection);
     } else if (m == "server.headers") {
-        serverHeaders(request, peer, std::move(reply));
+        serverHeaders(request, peer, std::move(reply), false, connection);
     } else if (m == "status") {
         status(request, std::move(reply));
     } else if (m == "server.list") {
@@ -151,7 +151,7 @@ void Dispatcher::handle(const Request &request, const ipc::PeerCredentials &peer
     } else if (m == "audit.list") {
         auditList(request, std::move(reply));
     } else if (m == "token.get") {
-        tokenGet(request, peer, std::move(reply));
+        tokenGet(request, peer, std::move(reply), false, connection);
     } else if (m == "server.resolve") {
         serverResolve(request, std::move(reply));
     } else if (m == "server.discover") {
@@ -423,7 +423,8 @@ void Dispatcher::secretRemove(const Request &request, const ipc::PeerCredentials
     });
 }
 
-void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented)
+void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented,
+                           QObject *connection)
 {
     const auto name = nameParam(request, "name", &Names::checkServerName, reply);
     if (!name) {
@@ -435,7 +436,7 @@ void Dispatcher::serverEnv(const Request &request, const ipc::PeerCredentials &p
         return;
     }
     if (m_consent && !consented) {
-        m_consent->gate(request, peer, *record, reply, [this, request, peer, reply] {
+        m_consent->gate(request, peer, connection, *record, reply, [this, request, peer, reply] {
             serverEnv(request, peer, reply, true); // looked up again: it may have changed meanwhile
         });
         return;
@@ -809,7 +810,8 @@ void Dispatcher::serverLogout(const Request &request, const ipc::PeerCredentials
     });
 }
 
-void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented)
+void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented,
+                          QObject *connection)
 {
     if (!requireOAuth(request, reply)) {
         return;
@@ -853,7 +855,7 @@ void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &pe
         return;
     }
     if (const ServerRecord *record = m_registry.find(server); record && m_consent && !consented) {
-        m_consent->gate(request, peer, *record, reply,
+        m_consent->gate(request, peer, connection, *record, reply,
                         [this, request, peer, reply] { tokenGet(request, peer, reply, true); });
         return;
     }
@@ -1008,7 +1010,8 @@ void Dispatcher::serverAddWithHeaders(const Request &request, const ServerRecord
     reply(Response::success(request.id, {{"server", describe(stored)}}));
 }
 
-void Dispatcher::serverHeaders(const Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented)
+void Dispatcher::serverHeaders(const Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented,
+                               QObject *connection)
 {
     const auto name = nameParam(request, "name", &Names::checkServerName, reply);
     if (!name) {
@@ -1020,7 +1023,7 @@ void Dispatcher::serverHeaders(const Request &request, const ipc::PeerCredential
         return;
     }
     if (m_consent && !consented) {
-        m_consent->gate(request, peer, *record, reply,
+        m_consent->gate(request, peer, connection, *record, reply,
                         [this, request, peer, reply] { serverHeaders(request, peer, reply, true); });
         return;
     }

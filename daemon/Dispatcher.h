@@ -60,9 +60,11 @@ private:
     void serverList(const ipc::Request &request, Reply reply);
     void serverAdd(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
     void serverRemove(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
-    void serverEnv(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented = false);
+    // connection: for the consent gate's per-connection IdentityCache.
+    void serverEnv(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented = false,
+                   QObject *connection = nullptr);
     void serverHeaders(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply,
-                       bool consented = false);
+                       bool consented = false, QObject *connection = nullptr);
     void serverAddWithHeaders(const ipc::Request &request, const struct ServerRecord &record,
                               const ipc::PeerCredentials &peer, Reply reply);
     void secretSet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
@@ -77,7 +79,8 @@ private:
     void adoptDiscovery(const QString &name, const DiscoveryResult &result);
     void serverLoginCancel(const ipc::Request &request, Reply reply);
     void serverLogout(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply);
-    void tokenGet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented = false);
+    void tokenGet(const ipc::Request &request, const ipc::PeerCredentials &peer, Reply reply, bool consented = false,
+                  QObject *connection = nullptr);
     bool requireOAuth(const ipc::Request &request, const Reply &reply) const;
     nlohmann::json describeDiscovery(const DiscoveryResult &result) const;
 

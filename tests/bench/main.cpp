@@ -1,6 +1,7 @@
 // latchkey_bench: figures for the daemon's hot paths, against a real latchkeyd and the real Secret
 // Service (run it through scripts/bench.sh). It prints a report; it never fails on a slow figure, only
 // when something does not work (exit 1) or the keychain is missing (exit 2).
+#include "ConsentBench.h"
 #include "DaemonHarness.h"
 #include "EchoServer.h"
 #include "FrameCodec.h"
@@ -488,6 +489,19 @@ int benchmark(const Options &options)
         targets.push_back({"handover p99 <= 10x raw" + suffix, figure(r99, 1, "x"), r99 <= 10.0});
         if (clients == 16) {
             rate16 = real.rate;
+        }
+    }
+    {
+        bench::ConsentBenchSpec consent;
+        consent.allowLoad = daemonSpec;
+        consent.rawLoad = echoSpec;
+        consent.server = name;
+        consent.variable = QLatin1String(kVariable);
+        consent.secretKey = QLatin1String(kSecretKey);
+        consent.secret = secret;
+        consent.rounds = rounds;
+        if (const std::string why = bench::runConsentBench(consent, &handouts); !why.empty()) {
+            fail("consent: " + why);
         }
     }
     echo.stop();

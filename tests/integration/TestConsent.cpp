@@ -1,15 +1,28 @@
 // Per-app consent with real processes: a real latchkeyd in "ask" mode, the real Secret Service, `latchkey run`
 // spawned by this test (so this test binary is the app that asks), and a consent agent that is this test's own
 // ipc::Client registered with consent.register — answering once, always, deny, or not at all.
+// The app behind a connection is walked once and then re-checked (IdentityCache): a long-lived granted
+// connection keeps being served, another program is still asked, and a peer that exec()s another
+// program on its open connection (this binary re-run as a helper, then a copy of it) is asked again.
 #include "Client.h"
 #include "DaemonHarness.h"
+#include "FrameCodec.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QUuid>
+
+#include <cstdio>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 using latchkey::ipc::Client;
 using latchkey::ipc::Event;
@@ -18,7 +31,84 @@ using latchkey::test::DaemonHarness;
 
 namespace {
 constexpr int kConsentTimeoutMs = 5000;
+
+bool readExactly(int fd, char *data, std::size_t size)
+{
+    while (size > 0) {
+        const ssize_t n = ::read(fd, data, size);
+        if (n <= 0) {
+            return false;
+        }
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
 }
+
+// One server.env on a blocking descriptor: "ok VALUE" or "err CODE".
+QByteArray serverEnvOn(int fd, const QByteArray &server)
+{
+    latchkey::ipc::Request request;
+    request.id = 1;
+    request.method = "server.env";
+    request.params = {{"name", server.toStdString()}};
+    const QByteArray frame = latchkey::ipc::FrameCodec::encode(request.serialize());
+    char header[4];
+    if (::write(fd, frame.constData(), static_cast<std::size_t>(frame.size())) != frame.size() ||
+        !readExactly(fd, header, sizeof(header))) {
+        return "err connection";
+    }
+    const quint32 size = (quint32(quint8(header[0])) << 24) | (quint32(quint8(header[1])) << 16) |
+                         (quint32(quint8(header[2])) << 8) | quint32(quint8(header[3]));
+    QByteArray payload(static_cast<qsizetype>(size), '\0');
+    if (!readExactly(fd, payload.data(), size)) {
+        return "err connection";
+    }
+    const auto message = latchkey::ipc::parseDaemonMessage(payload);
+    if (!message.response) {
+        return "err unreadable";
+    }
+    if (!message.response->ok()) {
+        return "err " + QByteArray::fromStdString(message.response->errorCode);
+    }
+    return "ok " + QByteArray::fromStdString(message.response->result["env"].value("API_KEY", std::string()));
+}
+
+// Helper mode: one connection to the daemon (a socket path, or "fd:N" inherited across exec()), driven by
+// stdin lines "get SERVER" (answered on stdout) and "exec PROGRAM" (the program goes on with the connection).
+int consentPeer(const QByteArray &where)
+{
+    std::setvbuf(stdin, nullptr, _IONBF, 0); // nothing read ahead may be lost at exec()
+    int fd = -1;
+    if (where.startsWith("fd:")) {
+        fd = where.mid(3).toInt();
+    } else {
+        fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::strncpy(address.sun_path, where.constData(), sizeof(address.sun_path) - 1);
+        if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof(address)) != 0) {
+            return 2;
+        }
+    }
+    char line[4096];
+    while (std::fgets(line, sizeof(line), stdin)) {
+        const QByteArray command = QByteArray(line).trimmed();
+        if (command.startsWith("get ")) {
+            std::printf("%s\n", serverEnvOn(fd, command.mid(4)).constData());
+        } else if (command.startsWith("exec ")) {
+            ::fcntl(fd, F_SETFD, 0); // the connection survives the exec()
+            const QByteArray program = command.mid(5);
+            const QByteArray inherited = "fd:" + QByteArray::number(fd);
+            ::execl(program.constData(), program.constData(), "--consent-peer", inherited.constData(), nullptr);
+            std::printf("err exec\n");
+        }
+        std::fflush(stdout);
+    }
+    return 0;
+}
+
+} // namespace
 
 class TestConsent : public QObject
 {
@@ -35,6 +125,9 @@ private Q_SLOTS:
     void concurrentRunsShareOneQuestion();
     void appsAllowIsRefusedFromAnApp();
     void appsAllowFromATerminal();
+    void grantedAppIsServedForTheLifeOfItsConnection();
+    void anotherProgramOnANewConnectionIsAsked();
+    void execOnAnOpenConnectionIsAskedAgain();
     void statusShowsConsentMode();
 
 private:
@@ -46,6 +139,10 @@ private:
     Event waitForQuestion();
     void answer(const Event &question, const char *decision);
     QByteArray audit() const;
+    // server.env from this test on client, answered by the agent with decision when asked.
+    latchkey::ipc::Response askedServerEnv(Client &client, const char *decision);
+    // The helper's next stdout line, within the deadline.
+    static QByteArray nextLine(QProcess &process);
 
     std::unique_ptr<DaemonHarness> m_daemon;
     std::unique_ptr<Client> m_agent;
@@ -338,5 +435,137 @@ void TestConsent::statusShowsConsentMode()
     QVERIFY2(text.out.contains("consent:  apps are asked; consent agent not running"), text.out.constData());
 }
 
-QTEST_GUILESS_MAIN(TestConsent)
+latchkey::ipc::Response TestConsent::askedServerEnv(Client &client, const char *decision)
+{
+    bool done = false;
+    latchkey::ipc::Response response;
+    client.callAsync("server.env", {{"name", m_server.toStdString()}}, [&](const latchkey::ipc::Response &r) {
+        response = r;
+        done = true;
+    });
+    const Event question = waitForQuestion();
+    [&] {
+        QCOMPARE(QString::fromStdString(question.data["app"]["exe"].get<std::string>()), m_self);
+        answer(question, decision);
+        QTRY_VERIFY_WITH_TIMEOUT(done, 10000);
+    }();
+    return response;
+}
+
+QByteArray TestConsent::nextLine(QProcess &process)
+{
+    const bool ready =
+        QTest::qWaitFor([&process] { return process.canReadLine() || process.state() == QProcess::NotRunning; }, 20000);
+    return ready ? process.readLine().trimmed() : QByteArray("(no answer within 20 s)");
+}
+
+void TestConsent::grantedAppIsServedForTheLifeOfItsConnection()
+{
+    // This test is the app, on one connection: asked once, then served without asking.
+    Client app(m_daemon->socketPath());
+    QVERIFY(app.connectToDaemon(5000));
+    const Json params = {{"name", m_server.toStdString()}};
+    const auto first = askedServerEnv(app, "always");
+    QVERIFY2(first.ok(), first.errorMessage.c_str());
+    const qsizetype asked = m_questions.size();
+    for (int i = 0; i < 50; ++i) {
+        const auto reply = app.call("server.env", params, 10000);
+        QVERIFY2(reply.ok(), reply.errorMessage.c_str());
+        QCOMPARE(QByteArray::fromStdString(reply.result["env"]["API_KEY"].get<std::string>()), m_secret);
+    }
+    QCOMPARE(m_questions.size(), asked);
+
+    // Only who the app is was kept, not what was decided: a revoke applies on this very connection.
+    QVERIFY(m_agent->call("consent.revoke", {{"app", m_self.toStdString()}}).ok());
+    const auto denied = askedServerEnv(app, "deny");
+    QCOMPARE(denied.errorCode, std::string("consent_denied"));
+    const auto again = app.call("server.env", params, 10000);
+    QCOMPARE(again.errorCode, std::string("consent_denied"));
+    QCOMPARE(m_questions.size(), asked + 1); // the deny is remembered
+    QVERIFY(m_agent->call("consent.revoke", {{"app", m_self.toStdString()}}).ok());
+}
+
+void TestConsent::anotherProgramOnANewConnectionIsAsked()
+{
+    const QString timeout = QFileInfo(QStandardPaths::findExecutable(QStringLiteral("timeout"))).canonicalFilePath();
+    if (timeout.isEmpty()) {
+        QSKIP("coreutils timeout stands in for another app");
+    }
+    Client app(m_daemon->socketPath());
+    QVERIFY(app.connectToDaemon(5000));
+    QVERIFY(askedServerEnv(app, "always").ok());
+
+    // timeout(1) starts `latchkey run`: another app, on its own connection, is asked (and denied here).
+    QProcess run;
+    run.setProcessEnvironment(m_daemon->environment());
+    run.start(timeout, {QStringLiteral("60"), DaemonHarness::binary(QStringLiteral("latchkey")), QStringLiteral("run"),
+                        m_server, QStringLiteral("--"), QStringLiteral("/bin/sh"), QStringLiteral("-c"),
+                        QStringLiteral("printf %s \"$API_KEY\"")});
+    QVERIFY(run.waitForStarted());
+    const Event question = waitForQuestion();
+    QCOMPARE(QString::fromStdString(question.data["app"]["exe"].get<std::string>()), timeout);
+    QCOMPARE(question.data["app"]["pid"].get<qint64>(), run.processId());
+    answer(question, "deny");
+    QVERIFY(finish(&run));
+    QCOMPARE(run.exitCode(), 1);
+    QVERIFY(run.readAllStandardOutput().isEmpty());
+
+    // Meanwhile the granted app is still served on its connection, and on a new one.
+    const auto still = app.call("server.env", {{"name", m_server.toStdString()}}, 10000);
+    QVERIFY2(still.ok(), still.errorMessage.c_str());
+    Client fresh(m_daemon->socketPath());
+    QVERIFY(fresh.connectToDaemon(5000));
+    QVERIFY(fresh.call("server.env", {{"name", m_server.toStdString()}}, 10000).ok());
+    QVERIFY(m_agent->call("consent.revoke", {{"app", timeout.toStdString()}}).ok());
+    QVERIFY(m_agent->call("consent.revoke", {{"app", m_self.toStdString()}}).ok());
+}
+
+void TestConsent::execOnAnOpenConnectionIsAskedAgain()
+{
+    // A copy of this binary under another name: another program as far as the daemon can tell.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString other = dir.filePath(QStringLiteral("other-app"));
+    QVERIFY(QFile::copy(m_self, other));
+    QVERIFY(QFile::setPermissions(other, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+
+    QProcess peer;
+    peer.start(m_self, {QStringLiteral("--consent-peer"), m_daemon->socketPath()});
+    QVERIFY(peer.waitForStarted());
+    peer.write("get " + m_server.toUtf8() + '\n');
+    const Event question = waitForQuestion();
+    QCOMPARE(QString::fromStdString(question.data["app"]["exe"].get<std::string>()), m_self);
+    QCOMPARE(question.data["app"]["pid"].get<qint64>(), peer.processId());
+    answer(question, "always");
+    QCOMPARE(nextLine(peer), "ok " + m_secret);
+    peer.write("get " + m_server.toUtf8() + '\n');
+    QCOMPARE(nextLine(peer), "ok " + m_secret);
+
+    // The same process, the same connection, another program: not served on the first one's grant.
+    peer.write("exec " + QFile::encodeName(other) + '\n');
+    QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(QStringLiteral("/proc/%1/exe").arg(peer.processId())).symLinkTarget() == other,
+                             10000);
+    peer.write("get " + m_server.toUtf8() + '\n');
+    const Event asked = waitForQuestion();
+    QCOMPARE(QString::fromStdString(asked.data["app"]["exe"].get<std::string>()), other);
+    QCOMPARE(asked.data["app"]["pid"].get<qint64>(), peer.processId());
+    answer(asked, "deny");
+    QCOMPARE(nextLine(peer), QByteArray("err consent_denied"));
+
+    peer.closeWriteChannel();
+    QVERIFY(finish(&peer));
+    QVERIFY(m_agent->call("consent.revoke", {{"app", other.toStdString()}}).ok());
+    QVERIFY(m_agent->call("consent.revoke", {{"app", m_self.toStdString()}}).ok());
+}
+
+int main(int argc, char *argv[])
+{
+    if (argc == 3 && std::strcmp(argv[1], "--consent-peer") == 0) {
+        return consentPeer(argv[2]);
+    }
+    QCoreApplication app(argc, argv);
+    TestConsent test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
 #include "TestConsent.moc"

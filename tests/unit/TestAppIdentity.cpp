@@ -1,7 +1,9 @@
 // AppIdentity on real processes: the test binary spawns sh, which spawns a copy of sleep standing in for our
 // own CLI; the app that asks is then the test binary. A person at an interactive bash on a pty (util-linux
-// `script`) is "terminal".
+// `script`) is "terminal". IdentityCache on real processes: an orphaned CLI adopted by a subreaper (this
+// test) is not taken for the adopter, and an exec() is seen.
 #include "AppIdentity.h"
+#include "IdentityCache.h"
 
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -15,9 +17,12 @@
 #include <QThread>
 
 #include <csignal>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using latchkey::AppIdentity;
+using latchkey::IdentityCache;
 
 namespace {
 
@@ -65,6 +70,8 @@ private Q_SLOTS:
     void interactiveShellOnTerminalIsTheUser();
     void goneProcessIsUnknown();
     void keysAndNames();
+    void cacheIsNotFooledByReparenting();
+    void cacheSeesAnExec();
 
 private:
     QString copyOfSleep(const QString &name);
@@ -238,6 +245,78 @@ void TestAppIdentity::keysAndNames()
     QCOMPARE(app.key(), QStringLiteral("/usr/share/code/code"));
     QCOMPARE(app.displayName(), QStringLiteral("code"));
     QVERIFY(!app.isTerminal());
+}
+
+void TestAppIdentity::cacheIsNotFooledByReparenting()
+{
+    // timeout(1) stands in for an app (it forks its command and waits) that starts our "CLI".
+    const QString cli = copyOfSleep(QStringLiteral("latchkey"));
+    const QString app = QFileInfo(QStringLiteral("/usr/bin/timeout")).canonicalFilePath();
+    if (app.isEmpty()) {
+        QSKIP("coreutils timeout is not installed");
+    }
+    // This test adopts orphans below it, as a subreaper (systemd --user, a container init) would.
+    QCOMPARE(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    auto *starter = new QProcess;
+    m_processes.append(starter);
+    starter->setChildProcessModifier([] { ::setpgid(0, 0); });
+    starter->start(app, {QStringLiteral("120"), cli, QStringLiteral("60")});
+    QVERIFY(starter->waitForStarted());
+    const qint64 appPid = starter->processId();
+    const qint64 peer = waitForChild(appPid, cli);
+    QVERIFY(peer > 0);
+
+    IdentityCache cache;
+    const AppIdentity before = cache.identify(peer, {cli});
+    QCOMPARE(before.kind, AppIdentity::Kind::Executable);
+    QCOMPARE(before.executable, app);
+    QCOMPARE(before.pid, appPid);
+    QCOMPARE(cache.identify(peer, {cli}).executable, app);
+    QCOMPARE(cache.walks(), 1);
+
+    // The app dies; the CLI lives on and is adopted by this test.
+    ::kill(static_cast<pid_t>(appPid), SIGKILL);
+    QVERIFY(starter->waitForFinished(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(AppIdentity::readStat(peer).value_or(AppIdentity::Process{}).parent,
+                              QCoreApplication::applicationPid(), 10000);
+
+    // A fresh walk names the adopter; the connection's cached identity knows its app has gone.
+    QCOMPARE(AppIdentity::identify(peer, {cli}).executable, selfExecutable());
+    const AppIdentity after = cache.identify(peer, {cli});
+    QCOMPARE(after.kind, AppIdentity::Kind::Unknown);
+    QCOMPARE(after.pid, appPid);
+    QCOMPARE(cache.walks(), 1);
+
+    ::kill(static_cast<pid_t>(peer), SIGKILL);
+    ::waitpid(static_cast<pid_t>(peer), nullptr, 0); // ours to reap now
+    ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+void TestAppIdentity::cacheSeesAnExec()
+{
+    // A direct peer (not one of ours) that exec()s another program while connected.
+    const QString sleep = copyOfSleep(QStringLiteral("other-program"));
+    auto *peer = new QProcess;
+    m_processes.append(peer);
+    peer->setChildProcessModifier([] { ::setpgid(0, 0); });
+    peer->start(QStringLiteral("/bin/sh"),
+                {QStringLiteral("-c"), QStringLiteral("read line; exec '%1' 60").arg(sleep)});
+    QVERIFY(peer->waitForStarted());
+    const QString shell = QFileInfo(QStringLiteral("/bin/sh")).canonicalFilePath();
+
+    IdentityCache cache;
+    QCOMPARE(cache.identify(peer->processId(), {}).executable, shell);
+    QCOMPARE(cache.identify(peer->processId(), {}).executable, shell);
+    QCOMPARE(cache.walks(), 1);
+
+    peer->write("go\n");
+    QVERIFY(peer->waitForBytesWritten(5000));
+    QTRY_COMPARE_WITH_TIMEOUT(AppIdentity::readStat(peer->processId()).value_or(AppIdentity::Process{}).command,
+                              QByteArray("other-program"), 10000);
+    const AppIdentity after = cache.identify(peer->processId(), {});
+    QCOMPARE(after.kind, AppIdentity::Kind::Executable);
+    QCOMPARE(after.executable, sleep);
+    QCOMPARE(cache.walks(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestAppIdentity)
