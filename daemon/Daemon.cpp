@@ -94,6 +94,11 @@ Daemon::Daemon(Options options, std::unique_ptr<SecretStore> store, QObject *par
             Q_UNUSED(url);
             m_server->broadcast({"login.progress", {{"name", server.toStdString()}, {"stage", stage.toStdString()}}});
         });
+    // A server the enterprise policy dropped: its consent grants go with it, as with `latchkey remove`.
+    connect(m_enterprise.get(), &EnterpriseSession::serverRemoved, this, [this](const QString &server) {
+        m_consentMethods->forgetServer(server);
+        m_server->broadcast({"server.changed", {{"name", server.toStdString()}, {"change", "removed"}}});
+    });
     connect(m_tokens.get(), &TokenManager::grantChanged, this, [this](const QString &server) {
         m_server->broadcast({"server.changed", {{"name", server.toStdString()}, {"change", "grant"}}});
     });
@@ -113,9 +118,10 @@ bool Daemon::start(QString *error)
     if (!m_registry->load()) {
         qCWarning(lcDaemon).noquote() << "config unusable:" << m_registry->error();
     }
-    // After the registry (it reads the records of approved servers); an unusable policy is reported by status.
-    m_enterprise->setPolicy(ManagedPolicy::load());
     m_policy->load(); // a broken grants.json: nothing is allowed by it, and status says why
+    // After the registry (it reads the records of approved servers) and the consent grants (a server the
+    // policy dropped takes its grants with it); an unusable policy is reported by status.
+    m_enterprise->setPolicy(ManagedPolicy::load());
     const bool listening = m_options.inheritedSocket >= 0
                                ? m_server->listenOnDescriptor(m_options.inheritedSocket, error)
                                : m_server->listen(m_options.socketPath, error);

@@ -38,12 +38,12 @@ bool EnterpriseHandler::handle(const Request &request, const ipc::PeerCredential
         login(request, peer, reply, notify);
     } else if (m == "enterprise.logout") {
         m_audit.record("enterprise.logout_requested", {{"pid", peer.pid}, {"exe", peer.executable.toStdString()}});
-        m_session.signOut([this, id = request.id, reply](const QString &code, const QString &message) {
-            if (!code.isEmpty()) {
-                reply(Response::failure(id, code.toStdString(), message.toStdString()));
-                return;
-            }
-            reply(Response::success(id, m_session.status()));
+        // Local state is cleared whatever the IdP says; the answer tells how its revocation went.
+        m_session.signOut([this, id = request.id, reply](const EnterpriseSession::IdpRevocation &revocation) {
+            Json result = m_session.status();
+            result["idpRevocation"] = {{"result", revocation.result.toStdString()},
+                                       {"detail", revocation.detail.toStdString()}};
+            reply(Response::success(id, result));
         });
     } else {
         return false;
@@ -71,8 +71,25 @@ void EnterpriseHandler::login(const Request &request, const ipc::PeerCredentials
         }
         idToken = QByteArray::fromStdString(it->get<std::string>());
     }
-    m_audit.record("enterprise.login_requested",
-                   {{"pid", peer.pid}, {"exe", peer.executable.toStdString()}, {"with_id_token", !idToken.isEmpty()}});
+    // The explicit opt-in to accept a handed-in ID token unverified when the IdP's keys cannot be had.
+    bool allowUnverified = false;
+    if (const auto it = request.params.find("allow_unverified_id_token"); it != request.params.end()) {
+        if (!it->is_boolean()) {
+            reply(
+                Response::failure(request.id, error::InvalidParams, "\"allow_unverified_id_token\" must be a boolean"));
+            return;
+        }
+        allowUnverified = it->get<bool>();
+        if (allowUnverified && idToken.isEmpty()) {
+            reply(Response::failure(request.id, error::InvalidParams,
+                                    "\"allow_unverified_id_token\" applies only with \"id_token\""));
+            return;
+        }
+    }
+    m_audit.record("enterprise.login_requested", {{"pid", peer.pid},
+                                                  {"exe", peer.executable.toStdString()},
+                                                  {"with_id_token", !idToken.isEmpty()},
+                                                  {"allow_unverified_id_token", allowUnverified}});
     // The sign-in URL (it carries state and nonce) goes only to the one who asked.
     auto link = std::make_shared<QMetaObject::Connection>();
     if (notify) {
@@ -94,7 +111,7 @@ void EnterpriseHandler::login(const Request &request, const ipc::PeerCredentials
         m_session.connectAll([this, id, reply] { reply(Response::success(id, m_session.status())); });
     };
     if (!idToken.isEmpty()) {
-        m_session.signInWithIdToken(idToken, signedIn);
+        m_session.signInWithIdToken(idToken, allowUnverified, signedIn);
     } else {
         m_session.signIn(signedIn);
     }

@@ -171,10 +171,67 @@ void EnterpriseSession::setPolicy(const ManagedPolicy::Loaded &loaded)
             m_registration.preregister(record->remote.authorizationServer->issuer, server.clientId, server.clientAuth);
         }
     }
+    retireRemovedServers();
     m_vault.read(sessionVaultKey(policy.idp.issuer), [this](const SecretStore::Result &result) {
         if (result.status == SecretStore::Status::Ok) {
             m_session = Session::deserialize(result.value);
         }
+    });
+}
+
+void EnterpriseSession::retireRemovedServers()
+{
+    // Only against a policy that was read: a broken or missing file must never cost anyone a server.
+    if (!m_policy.policy) {
+        return;
+    }
+    QStringList retired;
+    for (const ServerRecord &record : m_registry.servers()) {
+        if (record.kind != ServerRecord::Kind::Remote || record.remote.enterpriseState.isEmpty()) {
+            continue; // the person's own server: never the policy's to take away
+        }
+        const auto listed = policyServer(record.name);
+        if (!listed || listed->url != record.remote.url) {
+            retired.append(record.name);
+        }
+    }
+    for (const QString &server : std::as_const(retired)) {
+        retire(server);
+    }
+}
+
+void EnterpriseSession::retire(const QString &server)
+{
+    m_vault.remove(assertionVaultKey(server), [](const SecretStore::Result &) {});
+    // TokenManager revokes at the AS where offered and deletes the token set; the record goes only once
+    // the keychain has really let go of it, so that no token outlives the record that names it.
+    m_tokens.signOut(server, [this, server](const QString &revocation) {
+        m_vault.read(TokenManager::vaultKey(server), [this, server, revocation](const SecretStore::Result &left) {
+            const QString reason = QStringLiteral("no longer approved by the enterprise policy");
+            if (left.status != SecretStore::Status::NotFound) {
+                // The keychain is locked or gone: keep the record, marked, and try again at the next start.
+                setState(
+                    server, QStringLiteral("removed"),
+                    QStringLiteral("%1; its tokens could not be deleted yet (%2)")
+                        .arg(reason, left.message.isEmpty() ? QStringLiteral("still in the keychain") : left.message));
+                m_audit.record("enterprise.server_removed", {{"server", utf8(server)},
+                                                             {"reason", utf8(reason)},
+                                                             {"result", "pending"},
+                                                             {"revocation", utf8(revocation)}});
+                return;
+            }
+            QString why;
+            if (!m_registry.remove(server, &why)) {
+                qCWarning(lcDaemon).noquote() << "cannot remove" << server << "which the policy dropped:" << why;
+                return;
+            }
+            m_audit.record("enterprise.server_removed", {{"server", utf8(server)},
+                                                         {"reason", utf8(reason)},
+                                                         {"result", "removed"},
+                                                         {"revocation", utf8(revocation)}});
+            Q_EMIT serverRemoved(server);
+            Q_EMIT changed();
+        });
     });
 }
 
@@ -284,7 +341,8 @@ void EnterpriseSession::discoverIdp(std::function<void(const QString &error)> do
         }
         for (const auto &[key, target] :
              {std::pair{"authorization_endpoint", &idp.authorizationEndpoint},
-              std::pair{"token_endpoint", &idp.tokenEndpoint}, std::pair{"jwks_uri", &idp.jwksUri}}) {
+              std::pair{"token_endpoint", &idp.tokenEndpoint}, std::pair{"jwks_uri", &idp.jwksUri},
+              std::pair{"revocation_endpoint", &idp.revocationEndpoint}}) {
             const QString value = str(doc, key);
             if (value.isEmpty()) {
                 continue;
@@ -362,7 +420,7 @@ void EnterpriseSession::signIn(Done done)
                                      QStringLiteral("the IdP answered without an ID token (is \"openid\" allowed?)"));
                                 return;
                             }
-                            acceptIdToken(idToken.toUtf8(), tokens->refreshToken, nonce, true, done);
+                            acceptIdToken(idToken.toUtf8(), tokens->refreshToken, nonce, Signature::Required, done);
                         });
                 Q_EMIT progress(QStringLiteral("idp"), {});
                 flow->start(m_timeoutMs);
@@ -370,19 +428,20 @@ void EnterpriseSession::signIn(Done done)
     });
 }
 
-void EnterpriseSession::signInWithIdToken(const QByteArray &idToken, Done done)
+void EnterpriseSession::signInWithIdToken(const QByteArray &idToken, bool allowUnverified, Done done)
 {
-    discoverIdp([this, idToken, done](const QString &why) {
+    discoverIdp([this, idToken, allowUnverified, done](const QString &why) {
         if (!why.isEmpty()) {
             done(QString::fromLatin1(m_policy.policy ? error::DiscoveryFailed : error::ConfigInvalid), why);
             return;
         }
-        acceptIdToken(idToken, QString(), QString(), false, done);
+        acceptIdToken(idToken, QString(), QString(),
+                      allowUnverified ? Signature::WaivedWithoutKeys : Signature::RequiredHandedIn, done);
     });
 }
 
 void EnterpriseSession::acceptIdToken(const QByteArray &idToken, const QString &refreshToken, const QString &nonce,
-                                      bool requireSignature, Done done)
+                                      Signature signature, Done done)
 {
     const ManagedPolicy::Idp idpPolicy = m_policy.policy->idp;
     IdTokenValidator::Expected expected{idpPolicy.issuer, idpPolicy.clientId, nonce, now()};
@@ -401,15 +460,27 @@ void EnterpriseSession::acceptIdToken(const QByteArray &idToken, const QString &
                           m_session = session;
                           m_audit.record("enterprise.login", {{"result", "signed_in"},
                                                               {"idp", utf8(m_policy.policy->idp.issuer)},
-                                                              {"subject", AuditLog::hashId(session.subject.toUtf8())}});
+                                                              {"subject", AuditLog::hashId(session.subject.toUtf8())},
+                                                              {"signature_checked", session.signatureChecked}});
                           Q_EMIT changed();
                           done({}, {});
                       });
     };
-    // A handed-in ID token for an IdP whose keys we cannot get: the IdP verifies it at every exchange (it
-    // is only ever sent back there); we check what we can (iss, aud, exp, iat) and status says the
-    // signature was not checked here.
-    const auto claimsOnly = [idToken, expected, keep, done] {
+    const auto refused = [this, done](const QString &why) {
+        m_audit.record("enterprise.login", {{"result", "refused"}, {"reason", utf8(why)}});
+        done(QString::fromLatin1(error::LoginFailed), QStringLiteral("ID token refused: %1").arg(why));
+    };
+    // The IdP's keys cannot be had. Only a handed-in token whose caller explicitly accepts that
+    // (--allow-unverified-id-token) goes on, with its claims checked (iss, aud, exp, iat): the IdP still
+    // verifies it at every exchange (it is only ever sent back there), status shows signatureChecked
+    // false, and the audit log says so. Otherwise nothing is stored.
+    const auto keysUnavailable = [this, idToken, expected, signature, keep, refused, done](const QString &noKeys) {
+        if (signature != Signature::WaivedWithoutKeys) {
+            refused(QStringLiteral("its signature cannot be checked: %1; nothing was stored (to accept it "
+                                   "unverified, add --allow-unverified-id-token)")
+                        .arg(noKeys));
+            return;
+        }
         json header;
         json payload;
         QString why;
@@ -419,48 +490,47 @@ void EnterpriseSession::acceptIdToken(const QByteArray &idToken, const QString &
         }
         const auto claims = IdTokenValidator::checkClaims(payload, expected, &why);
         if (!claims) {
-            done(QString::fromLatin1(error::LoginFailed), QStringLiteral("ID token refused: %1").arg(why));
+            refused(why);
             return;
         }
+        qCWarning(lcDaemon).noquote() << "accepting a handed-in ID token without checking its signature, as asked:"
+                                      << noKeys;
+        m_audit.record("enterprise.id_token_unverified",
+                       {{"idp", utf8(expected.issuer)}, {"reason", utf8(noKeys)}, {"opt_in", "allow_unverified"}});
         keep(*claims, false);
     };
-    if (!requireSignature) {
-        if (m_idp->jwksUri.isEmpty()) {
-            claimsOnly();
+    if (m_idp->jwksUri.isEmpty()) {
+        if (signature == Signature::Required) {
+            refused(QStringLiteral("the IdP publishes no jwks_uri: its ID tokens cannot be verified"));
             return;
         }
-        m_validator->fetch(m_idp->jwksUri, [this, idToken, expected, keep, done, claimsOnly](const QString &noKeys) {
-            if (!noKeys.isEmpty()) {
-                claimsOnly();
-                return;
-            }
-            m_validator->validate(
-                idToken, m_idp->jwksUri, expected,
-                [keep, done](const std::optional<IdTokenValidator::Claims> &claims, const QString &why) {
-                    if (!claims) {
-                        done(QString::fromLatin1(error::LoginFailed), QStringLiteral("ID token refused: %1").arg(why));
-                        return;
-                    }
-                    keep(*claims, true);
-                });
-        });
+        keysUnavailable(QStringLiteral("the IdP publishes no jwks_uri"));
         return;
     }
-    if (m_idp->jwksUri.isEmpty()) {
-        done(QString::fromLatin1(error::LoginFailed),
-             QStringLiteral("the IdP publishes no jwks_uri: its ID tokens cannot be verified"));
+    const auto validate = [this, idToken, expected, keep, refused] {
+        m_validator->validate(
+            idToken, m_idp->jwksUri, expected,
+            [keep, refused](const std::optional<IdTokenValidator::Claims> &claims, const QString &why) {
+                if (!claims) {
+                    refused(why);
+                    return;
+                }
+                keep(*claims, true);
+            });
+    };
+    if (signature == Signature::Required) {
+        validate();
         return;
     }
-    m_validator->validate(
-        idToken, m_idp->jwksUri, expected,
-        [this, keep, done](const std::optional<IdTokenValidator::Claims> &claims, const QString &why) {
-            if (!claims) {
-                m_audit.record("enterprise.login", {{"result", "refused"}, {"reason", utf8(why)}});
-                done(QString::fromLatin1(error::LoginFailed), QStringLiteral("ID token refused: %1").arg(why));
-                return;
-            }
-            keep(*claims, true);
-        });
+    // A handed-in token: the keys fetched first, so that "no keys" is told apart from "a bad token" (only
+    // the former may be waived, and the refusal can say how).
+    m_validator->fetch(m_idp->jwksUri, [validate, keysUnavailable](const QString &noKeys) {
+        if (!noKeys.isEmpty()) {
+            keysUnavailable(noKeys); // it names the URL and what went wrong
+            return;
+        }
+        validate();
+    });
 }
 
 void EnterpriseSession::connectAll(std::function<void()> done)
@@ -839,7 +909,7 @@ void EnterpriseSession::refreshIdToken(IdTokenCallback done)
                 return;
             }
             // OIDC Core §12.2: a refreshed ID token has no nonce to compare; the rest is checked as at sign-in.
-            acceptIdToken(idToken.toUtf8(), refreshToken, QString(), true,
+            acceptIdToken(idToken.toUtf8(), refreshToken, QString(), Signature::Required,
                           [idToken, done](const QString &code, const QString &message) {
                               if (!code.isEmpty()) {
                                   done({}, QString::fromLatin1(error::NeedsLogin), message);
@@ -851,9 +921,10 @@ void EnterpriseSession::refreshIdToken(IdTokenCallback done)
     });
 }
 
-void EnterpriseSession::postToIdp(QList<QPair<QString, QString>> form, std::function<void(const HttpResponse &)> done)
+void EnterpriseSession::postToIdp(QList<QPair<QString, QString>> form, std::function<void(const HttpResponse &)> done,
+                                  const QUrl &endpoint)
 {
-    discoverIdp([this, form, done](const QString &why) {
+    discoverIdp([this, form, done, endpoint](const QString &why) {
         if (!why.isEmpty()) {
             HttpResponse failure;
             failure.error = why;
@@ -861,25 +932,26 @@ void EnterpriseSession::postToIdp(QList<QPair<QString, QString>> form, std::func
             return;
         }
         const AuthorizationServerMetadata idp = m_idp->asMetadata();
-        m_registration.known(idp, [this, idp, form, done](const std::optional<ClientRegistration::Client> &client,
-                                                          const QString &noClient) {
-            auto authenticated = form;
-            HttpFetcher::Headers headers = {{"Accept", "application/json"}};
-            if (!client) {
-                HttpResponse failure;
-                failure.error = noClient;
-                done(failure);
-                return;
-            }
-            if (const QString problem = ClientAuthentication::apply(idp, *client, &authenticated, &headers);
-                !problem.isEmpty()) {
-                HttpResponse failure;
-                failure.error = problem;
-                done(failure);
-                return;
-            }
-            m_http.postForm(idp.tokenEndpoint, authenticated, headers, done);
-        });
+        m_registration.known(
+            idp, [this, idp, form, done, endpoint](const std::optional<ClientRegistration::Client> &client,
+                                                   const QString &noClient) {
+                auto authenticated = form;
+                HttpFetcher::Headers headers = {{"Accept", "application/json"}};
+                if (!client) {
+                    HttpResponse failure;
+                    failure.error = noClient;
+                    done(failure);
+                    return;
+                }
+                if (const QString problem = ClientAuthentication::apply(idp, *client, &authenticated, &headers);
+                    !problem.isEmpty()) {
+                    HttpResponse failure;
+                    failure.error = problem;
+                    done(failure);
+                    return;
+                }
+                m_http.postForm(endpoint.isEmpty() ? idp.tokenEndpoint : endpoint, authenticated, headers, done);
+            });
     });
 }
 
@@ -908,13 +980,13 @@ void EnterpriseSession::revoke(const QString &server, const TokenError &refusal,
     });
 }
 
-void EnterpriseSession::finishSignOut(const QString &issuer, const Done &done)
+void EnterpriseSession::finishSignOut(const QString &issuer, const std::function<void()> &done)
 {
     m_session.reset();
     const auto finish = [this, done](const SecretStore::Result &) {
         m_audit.record("enterprise.logout", json::object());
         Q_EMIT changed();
-        done({}, {});
+        done();
     };
     if (issuer.isEmpty()) {
         finish({});
@@ -923,7 +995,43 @@ void EnterpriseSession::finishSignOut(const QString &issuer, const Done &done)
     }
 }
 
-void EnterpriseSession::signOut(Done done)
+void EnterpriseSession::revokeIdpRefreshToken(const QString &refreshToken,
+                                              std::function<void(const IdpRevocation &)> done)
+{
+    if (refreshToken.isEmpty() || !m_policy.policy) {
+        done({QStringLiteral("none"), QStringLiteral("no IdP refresh token was held")});
+        return;
+    }
+    discoverIdp([this, refreshToken, done](const QString &why) {
+        if (!why.isEmpty()) {
+            done({QStringLiteral("failed"), why});
+            return;
+        }
+        if (m_idp->revocationEndpoint.isEmpty()) {
+            done(
+                {QStringLiteral("not_offered"),
+                 QStringLiteral("the IdP advertises no revocation_endpoint; the refresh token was deleted here only")});
+            return;
+        }
+        // RFC 7009 §2.1, with the client authentication of every other request to the IdP.
+        const QUrl endpoint = m_idp->revocationEndpoint;
+        postToIdp(
+            {{QStringLiteral("token"), refreshToken},
+             {QStringLiteral("token_type_hint"), QStringLiteral("refresh_token")}},
+            [done](const HttpResponse &response) {
+                if (response.ok()) {
+                    done({QStringLiteral("revoked"), QStringLiteral("the IdP revoked the refresh token")});
+                    return;
+                }
+                done({QStringLiteral("failed"),
+                      response.error.isEmpty() ? TokenError::fromResponse(response.status, response.body).toString()
+                                               : response.error});
+            },
+            endpoint);
+    });
+}
+
+void EnterpriseSession::signOut(std::function<void(const IdpRevocation &)> done)
 {
     if (m_flow) {
         m_flow->cancel(QStringLiteral("signed out"));
@@ -935,27 +1043,34 @@ void EnterpriseSession::signOut(Done done)
         }
     }
     const QString issuer = m_policy.policy ? m_policy.policy->idp.issuer : QString();
-    auto remaining = std::make_shared<QStringList>(servers);
-    auto next = std::make_shared<std::function<void()>>();
-    *next = [this, remaining, next, issuer, done] {
-        if (remaining->isEmpty()) {
-            EnterpriseSession *self = this;
-            const QString idpIssuer = issuer;
-            const Done finished = done;
-            *next = nullptr; // breaks the cycle; nothing captured is touched after this
-            self->finishSignOut(idpIssuer, finished);
-            return;
-        }
-        const QString server = remaining->takeFirst();
-        m_vault.remove(assertionVaultKey(server), [](const SecretStore::Result &) {});
-        m_tokens.signOut(server, [this, server, next](const QString &) {
-            setState(server, QStringLiteral("needs_login"), QStringLiteral("signed out"));
-            if (*next) {
-                (*next)();
+    const QString refreshToken = m_session ? m_session->refreshToken : QString();
+    // The IdP first, while the session is whole; whatever it answers, everything local goes next.
+    revokeIdpRefreshToken(refreshToken, [this, servers, issuer, done](const IdpRevocation &revocation) {
+        m_audit.record("enterprise.idp_revocation",
+                       {{"result", utf8(revocation.result)}, {"detail", utf8(revocation.detail)}});
+        auto remaining = std::make_shared<QStringList>(servers);
+        auto next = std::make_shared<std::function<void()>>();
+        *next = [this, remaining, next, issuer, revocation, done] {
+            if (remaining->isEmpty()) {
+                EnterpriseSession *self = this;
+                const QString idpIssuer = issuer;
+                const auto finished = done;
+                const IdpRevocation result = revocation;
+                *next = nullptr; // breaks the cycle; nothing captured is touched after this
+                self->finishSignOut(idpIssuer, [finished, result] { finished(result); });
+                return;
             }
-        });
-    };
-    (*next)();
+            const QString server = remaining->takeFirst();
+            m_vault.remove(assertionVaultKey(server), [](const SecretStore::Result &) {});
+            m_tokens.signOut(server, [this, server, next](const QString &) {
+                setState(server, QStringLiteral("needs_login"), QStringLiteral("signed out"));
+                if (*next) {
+                    (*next)();
+                }
+            });
+        };
+        (*next)();
+    });
 }
 
 } // namespace latchkey

@@ -53,7 +53,10 @@ public:
                       AuthorizationFlow::BrowserHook browser, QObject *parent = nullptr);
     ~EnterpriseSession() override;
 
-    // Takes the policy (or its error) and reads the IdP session from the keychain.
+    // Takes the policy (or its error) and reads the IdP session from the keychain. A usable policy also
+    // retires the servers it added earlier and no longer lists (or lists under another URL): their tokens
+    // are revoked where the AS offers it and deleted, their records removed, `enterprise.server_removed`
+    // audited. Servers the person added are never touched; an unusable or absent policy retires nothing.
     void setPolicy(const ManagedPolicy::Loaded &loaded);
     const ManagedPolicy::Loaded &policy() const { return m_policy; }
 
@@ -65,10 +68,20 @@ public:
     // The IdP sign-in in the browser, then zero-touch for every approved server.
     void signIn(Done done);
     // For SSO brokers and headless use: an ID token obtained elsewhere for the policy's IdP client
-    // (checked like one of ours, but without a nonce), then zero-touch.
-    void signInWithIdToken(const QByteArray &idToken, Done done);
-    // Forgets the IdP session and every enterprise token set (revoked at the AS where offered).
-    void signOut(Done done);
+    // (checked like one of ours, but without a nonce), then zero-touch. When the IdP's keys cannot be had
+    // (no jwks_uri, or it cannot be fetched) the token is refused unless `allowUnverified` says the caller
+    // explicitly accepts it with only its claims checked; that downgrade is audited and shown in status.
+    void signInWithIdToken(const QByteArray &idToken, bool allowUnverified, Done done);
+    // What sign-out did with the IdP refresh token at the IdP (RFC 7009).
+    struct IdpRevocation
+    {
+        QString result; // "revoked", "failed", "not_offered" (no revocation_endpoint) or "none" (no refresh token)
+        QString detail;
+    };
+    // Revokes the IdP refresh token at the IdP's revocation_endpoint where offered, then forgets the IdP
+    // session and every enterprise token set (revoked at the AS where offered). Local state is cleared
+    // whatever the IdP answers; `done` says how the IdP revocation went.
+    void signOut(std::function<void(const IdpRevocation &)> done);
     // Zero-touch for every approved server (after a sign-in).
     void connectAll(std::function<void()> done);
     // TokenManager::Renewer for enterprise servers.
@@ -92,6 +105,8 @@ Q_SIGNALS:
     // The sign-in URL goes only to whoever asked (see EnterpriseHandler).
     void progress(const QString &stage, const QUrl &authorizationUrl);
     void changed();
+    // A server the policy no longer lists is gone (its record removed): consent grants and listeners follow.
+    void serverRemoved(const QString &server);
 
 private:
     struct IdpMetadata
@@ -100,6 +115,7 @@ private:
         QUrl authorizationEndpoint;
         QUrl tokenEndpoint;
         QUrl jwksUri;
+        QUrl revocationEndpoint;
         QStringList scopesSupported;
         QStringList codeChallengeMethods;
         bool issParameterSupported = false;
@@ -119,8 +135,17 @@ private:
     using IdTokenCallback = std::function<void(const QString &idToken, const QString &errorCode, const QString &why)>;
 
     void discoverIdp(std::function<void(const QString &error)> done);
+    // How an ID token's signature is checked: always (our own sign-in and refresh; a handed-in token),
+    // or, for a handed-in token with the caller's explicit opt-in, waived when the IdP's keys cannot be had.
+    enum class Signature
+    {
+        Required,
+        RequiredHandedIn,
+        WaivedWithoutKeys
+    };
     void acceptIdToken(const QByteArray &idToken, const QString &refreshToken, const QString &nonce,
-                       bool requireSignature, Done done);
+                       Signature signature, Done done);
+    void revokeIdpRefreshToken(const QString &refreshToken, std::function<void(const IdpRevocation &)> done);
     void connectServer(const ManagedPolicy::Server &server, std::function<void()> done);
     void obtain(std::shared_ptr<Run> run, bool reuseAssertion, TokenManager::Callback done);
     void exchange(std::shared_ptr<Run> run, TokenManager::Callback done);
@@ -128,9 +153,13 @@ private:
                 std::function<void(bool fatal, const QString &why)> failed, TokenManager::Callback done);
     void currentIdToken(bool forceRefresh, IdTokenCallback done);
     void refreshIdToken(IdTokenCallback done);
-    void postToIdp(QList<QPair<QString, QString>> form, std::function<void(const HttpResponse &)> done);
-    void finishSignOut(const QString &issuer, const Done &done);
+    // POSTs with Latchkey's client authentication at the IdP, to its token endpoint unless `endpoint` is set.
+    void postToIdp(QList<QPair<QString, QString>> form, std::function<void(const HttpResponse &)> done,
+                   const QUrl &endpoint = {});
+    void finishSignOut(const QString &issuer, const std::function<void()> &done);
     void revoke(const QString &server, const TokenError &refusal, TokenManager::Callback done);
+    void retireRemovedServers();
+    void retire(const QString &server);
     void setState(const QString &server, const QString &state, const QString &reason);
     std::optional<ManagedPolicy::Server> policyServer(const QString &name) const;
 

@@ -19,7 +19,8 @@ constexpr int kSignInTimeoutMs = 6 * 60 * 1000;
 int usage(const QString &message)
 {
     err(message);
-    err(QStringLiteral("usage: latchkey enterprise login [--id-token-stdin] | status [--json] | logout"));
+    err(QStringLiteral("usage: latchkey enterprise login [--id-token-stdin [--allow-unverified-id-token]] | status "
+                       "[--json] | logout"));
     return kUsage;
 }
 
@@ -62,7 +63,16 @@ void EnterpriseCommand::printServers(const Json &servers)
 int EnterpriseCommand::login(QStringList args)
 {
     Json params = Json::object();
-    if (args.removeAll(QStringLiteral("--id-token-stdin")) > 0) {
+    const bool fromStdin = args.removeAll(QStringLiteral("--id-token-stdin")) > 0;
+    // Waives the signature check only when the IdP's keys cannot be had (the daemon audits it).
+    const bool allowUnverified = args.removeAll(QStringLiteral("--allow-unverified-id-token")) > 0;
+    if (allowUnverified && !fromStdin) {
+        return usage(QStringLiteral("--allow-unverified-id-token applies only with --id-token-stdin"));
+    }
+    if (!args.isEmpty()) {
+        return usage(QStringLiteral("enterprise login takes only --id-token-stdin [--allow-unverified-id-token]"));
+    }
+    if (fromStdin) {
         // For SSO brokers and headless sessions: the ID token comes on stdin, never in argv.
         QString why;
         const auto token = SecretInput::read(QStringLiteral("ID token: "), &why);
@@ -71,9 +81,9 @@ int EnterpriseCommand::login(QStringList args)
             return kFailed;
         }
         params["id_token"] = token->trimmed().toStdString();
-    }
-    if (!args.isEmpty()) {
-        return usage(QStringLiteral("enterprise login takes only --id-token-stdin"));
+        if (allowUnverified) {
+            params["allow_unverified_id_token"] = true;
+        }
     }
     int rc = kOk;
     const auto result = m_call("enterprise.login", params, &rc, kSignInTimeoutMs, [](const ipc::Event &event) {
@@ -89,6 +99,10 @@ int EnterpriseCommand::login(QStringList args)
     }
     const Json &idp = (*result)["idp"];
     out(QStringLiteral("signed in at %1 as %2\n").arg(str(idp, "issuer"), str(idp, "subject")));
+    if (!idp.value("signatureChecked", true)) {
+        err(QStringLiteral("warning: the ID token's signature was NOT checked (the IdP's keys could not be had; "
+                           "accepted because of --allow-unverified-id-token, and audited)"));
+    }
     printServers((*result)["servers"]);
     return kOk; // signed in at the IdP, whatever each server's state
 }
@@ -139,10 +153,23 @@ int EnterpriseCommand::logout(QStringList args)
         return usage(QStringLiteral("enterprise logout takes no arguments"));
     }
     int rc = kOk;
-    if (!m_call("enterprise.logout", Json::object(), &rc, 60000, {})) {
+    const auto result = m_call("enterprise.logout", Json::object(), &rc, 60000, {});
+    if (!result) {
         return rc;
     }
     out(QStringLiteral("signed out of the identity provider; enterprise tokens deleted\n"));
+    const Json &revocation = (*result)["idpRevocation"];
+    const QString outcome = str(revocation, "result");
+    if (outcome == QStringLiteral("revoked")) {
+        out(QStringLiteral("the IdP revoked the sign-in's refresh token\n"));
+    } else if (outcome == QStringLiteral("failed")) {
+        // Local state is gone either way; the person should know the IdP may still honour the refresh token.
+        err(QStringLiteral("warning: the IdP did not revoke the sign-in's refresh token (%1); it was deleted "
+                           "here, and lapses at the IdP on its own")
+                .arg(str(revocation, "detail")));
+    } else if (outcome == QStringLiteral("not_offered")) {
+        out(QStringLiteral("the IdP offers no revocation; its refresh token was deleted here\n"));
+    }
     return kOk;
 }
 

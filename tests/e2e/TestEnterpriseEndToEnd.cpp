@@ -9,7 +9,10 @@
 // sets in the keychain, each accepted only by its own server → the admin removes B at the IdP → at
 // B's next renewal B is revoked locally (its tokens gone, state and audit say why) while A and C
 // renew and keep working (the kept ID-JAG again, a new ID-JAG, then the IdP refresh token once the
-// ID token expired) → D got no token exchange and needs a per-user sign-in. Then, against a
+// ID token expired) → D got no token exchange and needs a per-user sign-in, which works (one more
+// browser visit, at D's own AS) → the admin drops C from the policy: at the daemon's next start C's
+// tokens and record are gone (audited) while A, D and the person's own server stay → `latchkey
+// enterprise logout` revokes the IdP refresh token at the IdP, which then refuses it. Then, against a
 // second IdP, each way the IdP can misbehave is refused with nothing stored.
 #include "DaemonHarness.h"
 #include "E2eSupport.h"
@@ -85,6 +88,9 @@ private Q_SLOTS:
     void adminRemovesBAtTheIdpAndBIsRevokedAtRenewal();
     void anExpiredIdTokenIsRenewedWithTheIdpRefreshToken();
     void serverWithoutIdJagNeedsPerUserSignIn();
+    void unsupportedServerSignsInPerUser();
+    void adminDropsCFromThePolicy();
+    void logoutRevokesTheIdpRefreshTokenAtTheIdp();
     void misbehavingIdpIsRefusedWithNothingStored_data();
     void misbehavingIdpIsRefusedWithNothingStored();
     void wrongIssuedTokenTypeIsRefused();
@@ -92,6 +98,8 @@ private Q_SLOTS:
 private:
     // An AS (jag-as.mjs with `asArgs`) and its MCP server, known to `idp`'s client mapping.
     bool startSite(Site &site, const QString &prefix, const NodeServer &idp, const QStringList &asArgs);
+    // Writes (or rewrites) the managed policy `policyName` naming `idp` and approving `sites`; its path.
+    QString writePolicy(const QString &policyName, const NodeServer &idp, const QList<const Site *> &sites);
     // A daemon with a managed policy naming `idp` and `sites`, whose AS client secrets are in the keychain.
     std::unique_ptr<DaemonHarness> startDaemon(const QString &policyName, const NodeServer &idp,
                                                const QList<const Site *> &sites, BrowserProgram &browser);
@@ -161,9 +169,8 @@ bool TestEnterpriseEndToEnd::startSite(Site &site, const QString &prefix, const 
         .contains(site.issuer());
 }
 
-std::unique_ptr<DaemonHarness> TestEnterpriseEndToEnd::startDaemon(const QString &policyName, const NodeServer &idp,
-                                                                   const QList<const Site *> &sites,
-                                                                   BrowserProgram &browser)
+QString TestEnterpriseEndToEnd::writePolicy(const QString &policyName, const NodeServer &idp,
+                                            const QList<const Site *> &sites)
 {
     QJsonArray servers;
     for (const Site *site : sites) {
@@ -187,10 +194,19 @@ std::unique_ptr<DaemonHarness> TestEnterpriseEndToEnd::startDaemon(const QString
     const QString path = m_scratch.filePath(policyName);
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) || file.write(QJsonDocument(policy).toJson()) <= 0) {
+        return {};
+    }
+    return path;
+}
+
+std::unique_ptr<DaemonHarness> TestEnterpriseEndToEnd::startDaemon(const QString &policyName, const NodeServer &idp,
+                                                                   const QList<const Site *> &sites,
+                                                                   BrowserProgram &browser)
+{
+    const QString path = writePolicy(policyName, idp, sites);
+    if (path.isEmpty()) {
         return nullptr;
     }
-    file.close();
-
     auto daemon = std::make_unique<DaemonHarness>();
     daemon->setEnv(QStringLiteral("LATCHKEY_POLICY"), path);
     browser.installInto(*daemon);
@@ -593,6 +609,142 @@ void TestEnterpriseEndToEnd::serverWithoutIdJagNeedsPerUserSignIn()
         std::any_of(unsupported.cbegin(), unsupported.cend(),
                     [&](const QJsonObject &e) { return e.value(QStringLiteral("server")).toString() == m_d.name; }),
         "no enterprise.unsupported audit entry for D");
+}
+
+void TestEnterpriseEndToEnd::unsupportedServerSignsInPerUser()
+{
+    // D is offered per-user sign-in: `latchkey login D` goes through D's own AS in the browser (its
+    // authorization code flow, dynamic registration), and D's server takes the token.
+    const int visitsBefore = m_browser->visits();
+    const auto login = m_daemon->cli({QStringLiteral("login"), m_d.name}, {}, kLoginTimeoutMs);
+    QVERIFY2(login.exitCode == 0, (login.out + login.err + '\n' + m_browser->describe().toUtf8()).constData());
+    QTRY_VERIFY2_WITH_TIMEOUT(m_browser->allExited(), qPrintable(m_browser->describe()), 30000);
+    QCOMPARE(m_browser->visits(), visitsBefore + 1);
+    QCOMPARE(m_browser->failures(), 0);
+    QCOMPARE(asStats(m_d).value(QStringLiteral("authorization_requests")).toInt(), 1);
+    QString error;
+    const QString token = tokenGet(*m_client, m_d.name, &error);
+    QVERIFY2(!token.isEmpty(), qPrintable(error));
+    QCOMPARE(jwtPayload(token).value(QStringLiteral("iss")).toString(), m_d.issuer());
+    const HttpResult listed = toolsList(m_d.url(), token);
+    QVERIFY2(listed.status == 200 && listed.body.contains("test-tool"), listed.body.constData());
+    QCOMPARE(toolsList(m_a.url(), token).status, 401);
+    // Still no exchange at the IdP for D, and the enterprise view still says why it is signed in apart.
+    const QJsonObject idpStats = adminCall(*m_idp, "GET", QStringLiteral("/admin/stats"));
+    QVERIFY2(!idpStats.value(QStringLiteral("exchanges")).toObject().contains(m_d.url()),
+             jsonBody(idpStats).constData());
+    QCOMPARE(jsonString(serverEntry(m_client->call("enterprise.status").result["servers"], m_d.name), "state"),
+             QStringLiteral("unsupported"));
+}
+
+void TestEnterpriseEndToEnd::adminDropsCFromThePolicy()
+{
+    // The person's own server, with a secret of its own in the keychain: never the policy's to touch.
+    const QString own = DaemonHarness::uniqueName(QStringLiteral("ent-own"));
+    const auto added =
+        m_daemon->cli({QStringLiteral("add"), QStringLiteral("stdio"), own, QStringLiteral("--env"),
+                       QStringLiteral("API_KEY=secret:KEY"), QStringLiteral("--"), QStringLiteral("/bin/true")});
+    QVERIFY2(added.exitCode == 0, added.err.constData());
+    const auto secret = m_daemon->cli({QStringLiteral("secret"), QStringLiteral("set"), own, QStringLiteral("KEY")},
+                                      "own-secret-value");
+    QVERIFY2(secret.exitCode == 0, secret.err.constData());
+    const auto ownEntries = [&own] {
+        QStringList found;
+        for (const QString &user : keychainUsers()) {
+            if (user.contains(QStringLiteral("/%1/").arg(own))) {
+                found << user;
+            }
+        }
+        return found;
+    };
+    const QStringList ownBefore = ownEntries();
+    QVERIFY2(!ownBefore.isEmpty(), qPrintable(keychainUsers().join(u'\n')));
+    const QString tokenC = QStringLiteral("latchkey/token/%1/default").arg(m_c.name);
+    QVERIFY(keychainUsers().contains(tokenC));
+
+    // The admin deploys a policy without C; the daemon reads it at its next start.
+    m_client.reset();
+    QVERIFY(m_daemon->stop());
+    // start() below starts a new output record: the first run's is scanned here (stopAndScan does the rest).
+    const QByteArray firstRun = m_daemon->daemonOutput();
+    for (const QString &token : std::as_const(m_secrets)) {
+        QVERIFY2(!firstRun.contains(token.toUtf8()), "a secret in the daemon's output");
+    }
+    QVERIFY(!writePolicy(QStringLiteral("policy.json"), *m_idp, {&m_a, &m_b, &m_d}).isEmpty());
+    QVERIFY(m_daemon->start());
+    m_client = std::make_unique<EventClient>(m_daemon->socketPath());
+    QString error;
+    QVERIFY2(m_client->connectAndSubscribe(&error), qPrintable(error));
+    const auto listed = [this](const QString &name) {
+        const Json servers = m_client->call("server.list").result["servers"];
+        return std::any_of(servers.begin(), servers.end(),
+                           [&](const Json &server) { return jsonString(server, "name") == name; });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(!listed(m_c.name), 30000);
+
+    // C: tokens and ID-JAG out of the keychain, gone from the enterprise view, audited with the reason.
+    const QStringList users = keychainUsers();
+    QVERIFY2(!users.contains(tokenC), qPrintable(users.join(u'\n')));
+    QVERIFY(!users.contains(QStringLiteral("latchkey/idjag/%1/default").arg(m_c.name)));
+    QVERIFY(serverEntry(m_client->call("enterprise.status").result["servers"], m_c.name).empty());
+    const QList<QJsonObject> removed = auditEntries(*m_daemon, QStringLiteral("enterprise.server_removed"));
+    QCOMPARE(removed.size(), 1);
+    QCOMPARE(removed[0].value(QStringLiteral("server")).toString(), m_c.name);
+    QCOMPARE(removed[0].value(QStringLiteral("result")).toString(), QStringLiteral("removed"));
+    QCOMPARE(removed[0].value(QStringLiteral("reason")).toString(),
+             QStringLiteral("no longer approved by the enterprise policy"));
+    // C's server refuses nothing new: Latchkey just has no token for it any more.
+    QVERIFY(tokenGet(*m_client, m_c.name, &error).isEmpty());
+
+    // A (still approved) keeps working from the kept IdP session, with no browser; D keeps the person's
+    // own sign-in; the person's own server and its secret are untouched.
+    QVERIFY(listed(m_a.name) && listed(m_d.name) && listed(own));
+    const QString a = tokenGet(*m_client, m_a.name, &error);
+    QVERIFY2(!a.isEmpty(), qPrintable(error));
+    QCOMPARE(toolsList(m_a.url(), a).status, 200);
+    QVERIFY(users.contains(QStringLiteral("latchkey/token/%1/default").arg(m_d.name)));
+    QCOMPARE(ownEntries(), ownBefore);
+    QCOMPARE(m_browser->visits(), 2);
+}
+
+void TestEnterpriseEndToEnd::logoutRevokesTheIdpRefreshTokenAtTheIdp()
+{
+    const QString issuer = m_idp->value(QStringLiteral("issuer"));
+    const QJsonObject session =
+        QJsonDocument::fromJson(secretToolLookup(QStringLiteral("latchkey/idp/%1/default").arg(issuer))).object();
+    const QString refreshToken = session.value(QStringLiteral("refresh_token")).toString();
+    QVERIFY2(!refreshToken.isEmpty(), "no IdP refresh token kept");
+    remember(refreshToken);
+    const int revocationsBefore =
+        adminCall(*m_idp, "GET", QStringLiteral("/admin/stats")).value(QStringLiteral("revocations")).toInt();
+
+    const auto logout = m_daemon->cli({QStringLiteral("enterprise"), QStringLiteral("logout")});
+    QVERIFY2(logout.exitCode == 0, logout.err.constData());
+    QVERIFY2(logout.out.contains("the IdP revoked the sign-in's refresh token"), logout.out.constData());
+    QCOMPARE(adminCall(*m_idp, "GET", QStringLiteral("/admin/stats")).value(QStringLiteral("revocations")).toInt(),
+             revocationsBefore + 1);
+
+    // The IdP refuses that refresh token now: nobody holding a copy can mint ID tokens with it.
+    const QByteArray form =
+        "grant_type=refresh_token&client_id=latchkey&refresh_token=" + QUrl::toPercentEncoding(refreshToken);
+    const HttpResult refused = httpRequest(m_network, "POST", QUrl(issuer + QStringLiteral("/token")), form,
+                                           {{"Content-Type", "application/x-www-form-urlencoded"}});
+    QCOMPARE(refused.status, 400);
+    QCOMPARE(refused.json().value(QStringLiteral("error")).toString(), QStringLiteral("invalid_grant"));
+
+    // Locally: the session and the enterprise token sets are gone; D's own sign-in is not enterprise's.
+    const QStringList users = keychainUsers();
+    QVERIFY2(std::none_of(users.cbegin(), users.cend(),
+                          [&](const QString &user) {
+                              return user.startsWith(QStringLiteral("latchkey/idp/%1/").arg(issuer)) ||
+                                     user == QStringLiteral("latchkey/token/%1/default").arg(m_a.name);
+                          }),
+             qPrintable(users.join(u'\n')));
+    QVERIFY(users.contains(QStringLiteral("latchkey/token/%1/default").arg(m_d.name)));
+    QVERIFY(!m_client->call("enterprise.status").result["idp"].value("signedIn", true));
+    const QList<QJsonObject> audited = auditEntries(*m_daemon, QStringLiteral("enterprise.idp_revocation"));
+    QCOMPARE(audited.size(), 1);
+    QCOMPARE(audited[0].value(QStringLiteral("result")).toString(), QStringLiteral("revoked"));
 }
 
 void TestEnterpriseEndToEnd::misbehavingIdpIsRefusedWithNothingStored_data()

@@ -9,6 +9,7 @@
 //    "client_id":"latchkey","confidential":{"client_id":"latchkey-confidential","client_secret":...}}
 // Everything else goes to stderr.
 //
+// - RFC 7009 revocation (revocation_endpoint /token/revocation) of its refresh tokens.
 // - OIDC code flow, PKCE (S256) required, devInteractions login and consent pages (any login name and
 //   password: the login name is the `sub`; browser.mjs signs in as "e2e-user").
 // - Clients: `latchkey`, a native public client (no secret) with loopback redirects on any port
@@ -26,7 +27,8 @@
 //
 // Admin endpoints, on their own loopback port (JSON bodies):
 //   GET  /admin/stats      {"authorization_requests","logins","codes_issued","token_grants":{type:N},
-//                          "exchanges":{resource:N},"exchange_refusals":{resource:N},"id_tokens_issued"}
+//                          "exchanges":{resource:N},"exchange_refusals":{resource:N},"id_tokens_issued",
+//                          "revocations" (RFC 7009 requests the revocation_endpoint answered 200)}
 //   GET  /admin/approvals  {sub:[resource,...]}
 //   POST /admin/approvals  {"sub","resource","approved":bool}: approves or removes (removal → the next
 //                          exchange for it is refused "access to <resource> revoked by admin")
@@ -116,6 +118,7 @@ function freshStats() {
         token_grants: {},
         exchanges: {},
         exchange_refusals: {},
+        revocations: 0,
     };
 }
 let stats = freshStats();
@@ -220,6 +223,9 @@ provider.use(async (ctx, next) => {
         stats.authorization_requests += 1;
     }
     await next();
+    if (ctx.method === 'POST' && ctx.path === '/token/revocation' && ctx.status === 200) {
+        stats.revocations += 1;
+    }
     if (ctx.method === 'POST' && ctx.path === '/token' && typeof ctx.body?.id_token === 'string') {
         stats.id_tokens_issued += 1;
         ctx.body = { ...ctx.body, id_token: await misbehavingIdToken(ctx.body.id_token) };

@@ -21,6 +21,7 @@
 #include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUrlQuery>
@@ -104,11 +105,23 @@ private Q_SLOTS:
     void idpSessionEndedNeedsLogin();
     void browserSignIn_data();
     void browserSignIn();
+    void handedInIdTokenWithoutKeys_data();
+    void handedInIdTokenWithoutKeys();
+    void optInDoesNotWaiveABadSignature();
+    void signOutRevokesTheIdpRefreshToken_data();
+    void signOutRevokesTheIdpRefreshToken();
+    void serversDroppedFromThePolicyAreRetired();
+    void anUnusablePolicyRetiresNothing();
 
 private:
+    // The IdP's OIDC discovery document, with `extra` merged in (a null value drops the member).
+    void serveIdpConfiguration(const json &extra);
+    // signInWithIdToken, waited for: {error code, message}.
+    QPair<QString, QString> handIn(const QByteArray &token, bool allowUnverified);
     QByteArray idToken(qint64 expiresIn = 600) const;
     QByteArray idJag(const QString &audience, qint64 expiresIn = 300);
-    void writePolicy();
+    // The policy approving crm, wiki and legacy, less the servers named in `omit`.
+    void writePolicy(const QStringList &omit = {});
     void signIn(const QString &refreshToken = {});
     void connectAll();
     TokenManager::Answer renew(const QString &server);
@@ -230,9 +243,9 @@ void TestEnterpriseSession::cleanup()
     m_dir.reset();
 }
 
-void TestEnterpriseSession::writePolicy()
+void TestEnterpriseSession::writePolicy(const QStringList &omit)
 {
-    const json policy = {
+    json policy = {
         {"schema", 1},
         {"idp", {{"issuer", u8(m_idp->origin())}, {"client_id", u8(kIdpClient)}}},
         {"servers",
@@ -243,6 +256,13 @@ void TestEnterpriseSession::writePolicy()
            {"client_auth", "client_secret_basic"}},
           {{"name", "wiki"}, {"url", u8(m_wiki->resource())}, {"client_id", "lk-at-wiki"}, {"client_auth", "none"}},
           {{"name", "legacy"}, {"url", u8(m_legacy->resource())}, {"client_id", "lk-at-legacy"}}}}};
+    json kept = json::array();
+    for (const json &server : policy["servers"]) {
+        if (!omit.contains(QString::fromStdString(server["name"].get<std::string>()))) {
+            kept.push_back(server);
+        }
+    }
+    policy["servers"] = kept;
     const QString path = m_dir->filePath(QStringLiteral("policy.json"));
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
@@ -269,16 +289,29 @@ void TestEnterpriseSession::signIn(const QString &refreshToken)
         QVERIFY(m_session->status()["idp"]["signedIn"].get<bool>());
         return;
     }
-    bool done = false;
-    QString code;
-    QString message;
-    m_session->signInWithIdToken(idToken(), [&](const QString &c, const QString &m) {
-        done = true;
-        code = c;
-        message = m;
-    });
-    QTRY_VERIFY_WITH_TIMEOUT(done, 15000);
+    const auto [code, message] = handIn(idToken(), false);
     QVERIFY2(code.isEmpty(), qPrintable(message));
+}
+
+QPair<QString, QString> TestEnterpriseSession::handIn(const QByteArray &token, bool allowUnverified)
+{
+    std::optional<QPair<QString, QString>> result;
+    m_session->signInWithIdToken(token, allowUnverified, [&](const QString &code, const QString &message) {
+        result = {code, message};
+    });
+    [&] { QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), 15000); }();
+    return result.value_or(qMakePair(QStringLiteral("timeout"), QString()));
+}
+
+void TestEnterpriseSession::serveIdpConfiguration(const json &extra)
+{
+    json doc = {{"issuer", u8(m_idp->origin())},
+                {"authorization_endpoint", u8(m_idp->urlString(QStringLiteral("/authorize")))},
+                {"token_endpoint", u8(m_idp->urlString(QStringLiteral("/token")))},
+                {"jwks_uri", u8(m_idp->urlString(QStringLiteral("/jwks")))},
+                {"code_challenge_methods_supported", {"S256"}}};
+    doc.merge_patch(extra);
+    m_idp->on(QStringLiteral("/.well-known/openid-configuration"), Response::json(200, bytes(doc)));
 }
 
 void TestEnterpriseSession::connectAll()
@@ -603,6 +636,187 @@ void TestEnterpriseSession::browserSignIn()
         QVERIFY(!status["idp"]["signedIn"].get<bool>());
         QVERIFY(!stored(EnterpriseSession::sessionVaultKey(m_idp->origin())));
     }
+}
+
+void TestEnterpriseSession::handedInIdTokenWithoutKeys_data()
+{
+    QTest::addColumn<bool>("publishesJwksUri");
+    QTest::addColumn<bool>("allowUnverified");
+    QTest::newRow("jwks_uri answers 404, no opt-in") << true << false;
+    QTest::newRow("no jwks_uri, no opt-in") << false << false;
+    QTest::newRow("jwks_uri answers 404, opt-in") << true << true;
+    QTest::newRow("no jwks_uri, opt-in") << false << true;
+}
+
+void TestEnterpriseSession::handedInIdTokenWithoutKeys()
+{
+    QFETCH(bool, publishesJwksUri);
+    QFETCH(bool, allowUnverified);
+    // The conformance suite's IdP: its jwks_uri answers 404 (or, here, it publishes none).
+    m_idp->on(QStringLiteral("/jwks"), Response::json(404, R"({"error":"not_found"})"));
+    serveIdpConfiguration(publishesJwksUri ? json::object() : json{{"jwks_uri", nullptr}});
+    writePolicy();
+    const auto [code, message] = handIn(idToken(), allowUnverified);
+    const json status = m_session->status();
+    if (!allowUnverified) {
+        // A clear error that says how to opt in; nothing stored, not signed in; the refusal audited.
+        QCOMPARE(code, QStringLiteral("login_failed"));
+        QVERIFY2(message.contains(QStringLiteral("signature cannot be checked")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("--allow-unverified-id-token")), qPrintable(message));
+        QVERIFY(!status["idp"]["signedIn"].get<bool>());
+        QVERIFY(!stored(EnterpriseSession::sessionVaultKey(m_idp->origin())));
+        const auto refused = audit("enterprise.login");
+        QCOMPARE(refused.size(), 1);
+        QVERIFY(refused[0]["result"] == "refused");
+        QCOMPARE(audit("enterprise.id_token_unverified").size(), 0);
+        return;
+    }
+    // Asked for: kept with its claims checked, shown as unverified, the downgrade audited with its cause.
+    QVERIFY2(code.isEmpty(), qPrintable(message));
+    QVERIFY(status["idp"]["signedIn"].get<bool>());
+    QVERIFY(!status["idp"]["signatureChecked"].get<bool>());
+    QVERIFY(stored(EnterpriseSession::sessionVaultKey(m_idp->origin())));
+    const auto downgrades = audit("enterprise.id_token_unverified");
+    QCOMPARE(downgrades.size(), 1);
+    QVERIFY(downgrades[0]["idp"] == u8(m_idp->origin()));
+    const QString reason = QString::fromStdString(downgrades[0]["reason"].get<std::string>());
+    QVERIFY2(reason.contains(publishesJwksUri ? QStringLiteral("HTTP 404") : QStringLiteral("no jwks_uri")),
+             qPrintable(reason));
+    const auto signedIn = audit("enterprise.login");
+    QCOMPARE(signedIn.size(), 1);
+    QVERIFY(signedIn[0]["signature_checked"] == false);
+    // Its claims are still checked: an expired token is refused even so.
+    QCOMPARE(handIn(idToken(-600), true).first, QStringLiteral("login_failed"));
+}
+
+void TestEnterpriseSession::optInDoesNotWaiveABadSignature()
+{
+    // The keys are there: the opt-in changes nothing, a token signed by another key is refused.
+    writePolicy();
+    const TestKey rogue = TestKey::make(QStringLiteral("ES256"), "idp-1");
+    const QByteArray forged = rogue.sign({{"iss", u8(m_idp->origin())},
+                                          {"aud", u8(kIdpClient)},
+                                          {"sub", "mallory"},
+                                          {"iat", now()},
+                                          {"exp", now() + 600}});
+    const auto [code, message] = handIn(forged, true);
+    QCOMPARE(code, QStringLiteral("login_failed"));
+    QVERIFY2(message.contains(QStringLiteral("signature")), qPrintable(message));
+    QVERIFY(!stored(EnterpriseSession::sessionVaultKey(m_idp->origin())));
+    QCOMPARE(audit("enterprise.id_token_unverified").size(), 0);
+}
+
+void TestEnterpriseSession::signOutRevokesTheIdpRefreshToken_data()
+{
+    QTest::addColumn<int>("revocationStatus"); // 0: the IdP advertises no revocation_endpoint
+    QTest::addColumn<QString>("result");
+    QTest::newRow("revoked") << 200 << QStringLiteral("revoked");
+    QTest::newRow("IdP refuses") << 503 << QStringLiteral("failed");
+    QTest::newRow("not offered") << 0 << QStringLiteral("not_offered");
+}
+
+void TestEnterpriseSession::signOutRevokesTheIdpRefreshToken()
+{
+    QFETCH(int, revocationStatus);
+    QFETCH(QString, result);
+    if (revocationStatus != 0) {
+        serveIdpConfiguration({{"revocation_endpoint", u8(m_idp->urlString(QStringLiteral("/revoke")))}});
+        m_idp->on(QStringLiteral("/revoke"),
+                  Response::json(revocationStatus,
+                                 revocationStatus == 200 ? QByteArray("{}") : R"({"error":"unavailable"})"));
+    }
+    signIn(QStringLiteral("idp-refresh-1"));
+    connectAll();
+    QVERIFY(tokens(QStringLiteral("crm")));
+    std::optional<EnterpriseSession::IdpRevocation> revocation;
+    m_session->signOut([&](const EnterpriseSession::IdpRevocation &r) { revocation = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(revocation.has_value(), 15000);
+    QCOMPARE(revocation->result, result);
+    if (revocationStatus != 0) {
+        // RFC 7009 at the IdP: the refresh token, its hint, Latchkey's (public) client.
+        const auto revokes = m_idp->requests(QStringLiteral("/revoke"));
+        QCOMPARE(revokes.size(), 1);
+        QCOMPARE(revokes[0].formValue(QStringLiteral("token")), QStringLiteral("idp-refresh-1"));
+        QCOMPARE(revokes[0].formValue(QStringLiteral("token_type_hint")), QStringLiteral("refresh_token"));
+        QCOMPARE(revokes[0].formValue(QStringLiteral("client_id")), kIdpClient);
+    }
+    // Whatever the IdP said: everything local is gone, and the audit log says how the IdP revocation went.
+    QVERIFY(!m_session->status()["idp"]["signedIn"].get<bool>());
+    QVERIFY(!stored(EnterpriseSession::sessionVaultKey(m_idp->origin())));
+    QVERIFY(!tokens(QStringLiteral("crm")));
+    QVERIFY(!tokens(QStringLiteral("wiki")));
+    QVERIFY(!stored(EnterpriseSession::assertionVaultKey(QStringLiteral("crm"))));
+    const auto audited = audit("enterprise.idp_revocation");
+    QCOMPARE(audited.size(), 1);
+    QVERIFY(audited[0]["result"] == u8(result));
+    QCOMPARE(audit("enterprise.logout").size(), 1);
+}
+
+void TestEnterpriseSession::serversDroppedFromThePolicyAreRetired()
+{
+    signIn();
+    connectAll();
+    QVERIFY(tokens(QStringLiteral("crm")) && tokens(QStringLiteral("wiki")));
+    // The person's own server, with tokens of its own; and one of theirs named like nothing in the policy.
+    ServerRecord mine;
+    mine.name = QStringLiteral("mine");
+    mine.kind = ServerRecord::Kind::Remote;
+    mine.remote.url = QStringLiteral("https://mine.example/mcp");
+    QString why;
+    QVERIFY2(m_registry->add(mine, &why), qPrintable(why));
+    TokenSet own;
+    own.accessToken = QStringLiteral("mine-at");
+    own.expiresAt = now() + 3600;
+    m_store->write(TokenManager::vaultKey(QStringLiteral("mine")), own.serialize(), [](const SecretStore::Result &) {});
+
+    // The admin drops wiki and legacy (legacy: unsupported, never had enterprise tokens).
+    QSignalSpy removed(m_session.get(), &EnterpriseSession::serverRemoved);
+    writePolicy({QStringLiteral("wiki"), QStringLiteral("legacy")});
+    QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 2, 15000);
+    QVERIFY(!m_registry->find(QStringLiteral("wiki")));
+    QVERIFY(!m_registry->find(QStringLiteral("legacy")));
+    QVERIFY(!tokens(QStringLiteral("wiki")));
+    QVERIFY(!stored(EnterpriseSession::assertionVaultKey(QStringLiteral("wiki"))));
+    const auto audited = audit("enterprise.server_removed");
+    QCOMPARE(audited.size(), 2);
+    for (const json &entry : audited) {
+        QVERIFY(entry["result"] == "removed");
+        QVERIFY(entry["reason"] == "no longer approved by the enterprise policy");
+    }
+    // Still listed: untouched. The person's own: untouched.
+    QCOMPARE(record(QStringLiteral("crm")).remote.enterpriseState, QStringLiteral("connected"));
+    QVERIFY(tokens(QStringLiteral("crm")));
+    QVERIFY(m_registry->find(QStringLiteral("mine")));
+    QVERIFY(stored(TokenManager::vaultKey(QStringLiteral("mine"))));
+    QVERIFY(m_session->status()["servers"].size() == 1);
+
+    // The same name at another URL is another server: the old record and its tokens go.
+    writePolicy();
+    connectAll();
+    QVERIFY(tokens(QStringLiteral("wiki")));
+    ServerRecord moved = record(QStringLiteral("wiki"));
+    moved.remote.url = QStringLiteral("https://wiki.example/old-mcp");
+    QVERIFY(m_registry->update(moved, &why));
+    writePolicy();
+    QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 3, 15000);
+    QCOMPARE(removed.last().first().toString(), QStringLiteral("wiki"));
+    QVERIFY(!tokens(QStringLiteral("wiki")));
+}
+
+void TestEnterpriseSession::anUnusablePolicyRetiresNothing()
+{
+    signIn();
+    connectAll();
+    QSignalSpy removed(m_session.get(), &EnterpriseSession::serverRemoved);
+    ManagedPolicy::Loaded broken;
+    broken.path = m_dir->filePath(QStringLiteral("policy.json"));
+    broken.error = QStringLiteral("policy.json: servers[0].url: not a URL");
+    m_session->setPolicy(broken);
+    m_session->setPolicy(ManagedPolicy::Loaded{}); // no policy at all
+    QVERIFY(m_registry->find(QStringLiteral("crm")) && m_registry->find(QStringLiteral("wiki")));
+    QVERIFY(tokens(QStringLiteral("crm")) && tokens(QStringLiteral("wiki")));
+    QCOMPARE(removed.size(), 0);
+    QCOMPARE(audit("enterprise.server_removed").size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestEnterpriseSession)
