@@ -81,6 +81,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void policyIsReadBeforeSignIn();
+    void theUnverifiedOptInIsOnlyForAHandedInToken();
     void oneSignInGrantsEveryApprovedServer();
     void tokenSetsAreInTheKeychain();
     void eachTokenIsAcceptedOnlyByItsOwnServer();
@@ -386,6 +387,23 @@ void TestEnterpriseEndToEnd::policyIsReadBeforeSignIn()
                  .value(QStringLiteral("authorization_requests"))
                  .toInt(),
              0);
+}
+
+void TestEnterpriseEndToEnd::theUnverifiedOptInIsOnlyForAHandedInToken()
+{
+    // The opt-in waives a signature check only for an ID token handed in on stdin; anywhere else it is
+    // a usage error, refused before anything happens.
+    const auto cli = m_daemon->cli(
+        {QStringLiteral("enterprise"), QStringLiteral("login"), QStringLiteral("--allow-unverified-id-token")});
+    QCOMPARE(cli.exitCode, 2);
+    QVERIFY2(cli.err.contains("--allow-unverified-id-token applies only with --id-token-stdin"), cli.err.constData());
+    const Response alone = m_client->call("enterprise.login", {{"allow_unverified_id_token", true}});
+    QCOMPARE(alone.errorCode, std::string("invalid_params"));
+    const Response notBool =
+        m_client->call("enterprise.login", {{"id_token", "a.b.c"}, {"allow_unverified_id_token", "yes"}});
+    QCOMPARE(notBool.errorCode, std::string("invalid_params"));
+    QCOMPARE(m_browser->visits(), 0);
+    QVERIFY(!m_client->call("enterprise.status").result["idp"].value("signedIn", true));
 }
 
 void TestEnterpriseEndToEnd::oneSignInGrantsEveryApprovedServer()
