@@ -138,8 +138,12 @@ int EnterpriseCommand::status(QStringList args)
         out(QStringLiteral("idp:     %1, %2\n")
                 .arg(str(idp, "issuer"),
                      signedIn
-                         ? QStringLiteral("signed in as %1 (ID token until %2)")
-                               .arg(str(idp, "subject"), QDateTime::fromSecsSinceEpoch(expires).toString(Qt::ISODate))
+                         ? QStringLiteral("signed in as %1 (ID token until %2%3)")
+                               .arg(str(idp, "subject"), QDateTime::fromSecsSinceEpoch(expires).toString(Qt::ISODate),
+                                    idp.value("signatureChecked", true)
+                                        ? QString()
+                                        : QStringLiteral("; its signature was NOT checked: accepted with "
+                                                         "--allow-unverified-id-token"))
                          : QStringLiteral("not signed in (latchkey enterprise login)")));
     }
     out(QStringLiteral("servers:\n"));

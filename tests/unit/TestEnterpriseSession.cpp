@@ -112,6 +112,7 @@ private Q_SLOTS:
     void signOutRevokesTheIdpRefreshToken();
     void serversDroppedFromThePolicyAreRetired();
     void anUnusablePolicyRetiresNothing();
+    void aLockedKeychainKeepsTheDroppedServerMarked();
 
 private:
     // The IdP's OIDC discovery document, with `extra` merged in (a null value drops the member).
@@ -817,6 +818,33 @@ void TestEnterpriseSession::anUnusablePolicyRetiresNothing()
     QVERIFY(tokens(QStringLiteral("crm")) && tokens(QStringLiteral("wiki")));
     QCOMPARE(removed.size(), 0);
     QCOMPARE(audit("enterprise.server_removed").size(), 0);
+}
+
+void TestEnterpriseSession::aLockedKeychainKeepsTheDroppedServerMarked()
+{
+    signIn();
+    connectAll();
+    QVERIFY(tokens(QStringLiteral("wiki")));
+    // The keychain is locked when the daemon starts with a policy without wiki: its tokens cannot be
+    // deleted, so its record stays, marked, and nothing is renewed for it.
+    m_store->setUnavailable(QStringLiteral("the keyring is locked"));
+    writePolicy({QStringLiteral("wiki")});
+    QTRY_COMPARE_WITH_TIMEOUT(record(QStringLiteral("wiki")).remote.enterpriseState, QStringLiteral("removed"), 15000);
+    QVERIFY2(
+        record(QStringLiteral("wiki")).remote.enterpriseReason.contains(QStringLiteral("could not be deleted yet")),
+        qPrintable(record(QStringLiteral("wiki")).remote.enterpriseReason));
+    const auto pending = audit("enterprise.server_removed");
+    QCOMPARE(pending.size(), 1);
+    QVERIFY(pending[0]["result"] == "pending");
+    QCOMPARE(renew(QStringLiteral("wiki")).errorCode, QStringLiteral("needs_login"));
+    // The next start, keychain open: retired for good.
+    m_store->setUnavailable({});
+    QSignalSpy removed(m_session.get(), &EnterpriseSession::serverRemoved);
+    writePolicy({QStringLiteral("wiki")});
+    QTRY_COMPARE_WITH_TIMEOUT(removed.size(), 1, 15000);
+    QVERIFY(!m_registry->find(QStringLiteral("wiki")));
+    QVERIFY(!tokens(QStringLiteral("wiki")));
+    QVERIFY(audit("enterprise.server_removed").last()["result"] == "removed");
 }
 
 QTEST_GUILESS_MAIN(TestEnterpriseSession)
