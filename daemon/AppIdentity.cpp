@@ -96,7 +96,7 @@ std::optional<AppIdentity::Process> AppIdentity::readStat(qint64 pid)
     if (fd < 0) {
         return std::nullopt;
     }
-    char buffer[1024]; // a stat line is about 300 bytes; comm is at most 64
+    char buffer[1024]; // a stat line is about 300 bytes
     ssize_t size = -1;
     do {
         size = ::read(fd, buffer, sizeof(buffer) - 1);
@@ -107,9 +107,8 @@ std::optional<AppIdentity::Process> AppIdentity::readStat(qint64 pid)
     }
     const QByteArray stat = QByteArray::fromRawData(buffer, size);
     // The command name is in parentheses and may itself hold ") ": the fields follow the last ')'.
-    const qsizetype open = stat.indexOf('(');
     const qsizetype close = stat.lastIndexOf(')');
-    if (open < 0 || close < open) {
+    if (close < 0) {
         return std::nullopt;
     }
     const QList<QByteArray> fields = stat.mid(close + 2).trimmed().split(' ');
@@ -119,7 +118,6 @@ std::optional<AppIdentity::Process> AppIdentity::readStat(qint64 pid)
     }
     Process process;
     process.pid = pid;
-    process.command = QByteArray(buffer + open + 1, close - open - 1);
     process.parent = fields.at(1).toLongLong();
     process.ttyNr = fields.at(4).toLongLong();
     process.startTime = fields.at(kStartTime).toULongLong();

@@ -45,12 +45,11 @@ struct AppIdentity
         qint64 parent = -1;
         qint64 ttyNr = 0;
         quint64 startTime = 0; // clock ticks since boot: with pid, a process that is not a reused pid
-        QByteArray command;    // the kernel's command name (comm): an exec() changes it
         QString executable;    // without the kernel's " (deleted)" suffix
         QStringList arguments; // argv
     };
     static std::optional<Process> readProcess(qint64 pid);
-    // Only /proc/PID/stat (pid, parent, tty, start time, command): one read, for IdentityCache's checks.
+    // Only /proc/PID/stat (pid, parent, tty, start time): one read, for IdentityCache without pidfds.
     static std::optional<Process> readStat(qint64 pid);
 
     // The processes identify() went through, the peer first and the app (or the terminal's shell) last,

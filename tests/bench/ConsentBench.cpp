@@ -1,24 +1,35 @@
 #include "ConsentBench.h"
 
+#include "AppIdentity.h"
 #include "DaemonHarness.h"
 #include "FrameCodec.h"
+#include "IdentityCache.h"
 #include "Message.h"
 #include "SocketUtil.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <thread>
+#include <tuple>
 
+#include <csignal>
 #include <unistd.h>
 
 namespace latchkey::bench {
 
 namespace {
 
+using latchkey::AppIdentity;
+using latchkey::IdentityCache;
 using test::DaemonHarness;
 
 double percentile(std::vector<double> values, double q)
@@ -67,6 +78,88 @@ std::string cli(const DaemonHarness &daemon, const QStringList &args, const QByt
     return result.exitCode == 0
                ? std::string()
                : "latchkey " + args.join(QLatin1Char(' ')).toStdString() + ": " + result.err.toStdString();
+}
+
+// Microseconds per call of f: the median over 7 batches of n calls.
+template <typename F> double usPerCall(int n, F f)
+{
+    std::vector<double> batches;
+    for (int batch = 0; batch < 7; ++batch) {
+        const std::int64_t start = nowNs();
+        for (int i = 0; i < n; ++i) {
+            f();
+        }
+        batches.push_back(static_cast<double>(nowNs() - start) / 1e3 / n);
+    }
+    return median(batches);
+}
+
+// The first child of pid, from /proc/PID/task/PID/children, within 10 s.
+qint64 childOf(qint64 pid)
+{
+    const QString path = QStringLiteral("/proc/%1/task/%1/children").arg(pid);
+    const std::int64_t deadline = nowNs() + 10'000'000'000LL;
+    while (nowNs() < deadline) {
+        QFile file(path);
+        if (file.open(QIODevice::ReadOnly)) {
+            const QByteArray first = file.readAll().trimmed().split(' ').value(0);
+            if (!first.isEmpty()) {
+                return first.toLongLong();
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5)); // polled with a deadline
+    }
+    return -1;
+}
+
+// What the daemon spends naming the app, in this process (no socket, no other load in the figure):
+// the walk every handout paid before, and the re-check a cached connection pays now.
+std::string printIdentityCost()
+{
+    const qint64 self = QCoreApplication::applicationPid();
+    // `latchkey run` as an app starts it: our CLI (a copy of sleep under that name) under sh -c under
+    // this program, a three-process walk.
+    QTemporaryDir dir;
+    const QString cli = dir.filePath(QStringLiteral("latchkey"));
+    if (!dir.isValid() || !QFile::copy(QStringLiteral("/usr/bin/sleep"), cli) ||
+        !QFile::setPermissions(cli, QFile::ReadOwner | QFile::ExeOwner)) {
+        return "cannot copy /usr/bin/sleep into a scratch directory";
+    }
+    QProcess shell;
+    shell.start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("'%1' 60; :").arg(cli)});
+    if (!shell.waitForStarted(10000)) {
+        return "cannot start /bin/sh";
+    }
+    const qint64 peer = childOf(shell.processId());
+    const QStringList own = {QFileInfo(cli).canonicalFilePath()};
+    const auto kill = [&] {
+        if (peer > 0) {
+            ::kill(static_cast<pid_t>(peer), SIGKILL);
+        }
+        shell.waitForFinished(10000);
+    };
+    if (peer < 0 || AppIdentity::identify(peer, own).pid != self) {
+        kill();
+        return "the CLI under sh -c was not walked back to this program";
+    }
+    std::printf("  naming the app in this process (median of 7 batches of 2000 calls)\n");
+    std::printf("  %-34s %9s %9s\n", "", "walk us", "check us");
+    for (const auto &[label, pid, ownExecutables] :
+         {std::tuple<const char *, qint64, QStringList>{"direct peer (1 process)", self, {}},
+          std::tuple<const char *, qint64, QStringList>{"CLI under sh -c (3 processes)", peer, own}}) {
+        const double walk = usPerCall(2000, [&] { AppIdentity::identify(pid, ownExecutables); });
+        IdentityCache cache;
+        cache.identify(pid, ownExecutables);
+        const double check = usPerCall(2000, [&] { cache.identify(pid, ownExecutables); });
+        if (cache.walks() != 1) {
+            kill();
+            return "the cached identity was walked again";
+        }
+        std::printf("  %-34s %9.2f %9.2f\n", label, walk, check);
+    }
+    std::printf("\n");
+    kill();
+    return {};
 }
 
 void printRow(const char *label, double p50, double p99, double rate)
@@ -183,6 +276,9 @@ std::string runConsentBench(const ConsentBenchSpec &spec, std::uint64_t *allowHa
                     percentile(times->laterUs, 0.99));
     }
     std::printf("  (ask, first: identity walked in /proc; ask, later: cached per connection, re-checked)\n\n");
+    if (const std::string why = printIdentityCost(); !why.empty()) {
+        return why;
+    }
 
     // The keychain item is the allow-mode daemon's too: it removes it at the end.
     if (!ask.stop()) {

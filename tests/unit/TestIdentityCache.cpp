@@ -1,6 +1,7 @@
-// IdentityCache with a fake /proc: walked once per connection, then re-checked by start time, parent and
-// command name; a process gone, a pid reused or an orphan adopted make the connection's app Unknown for
-// good, an exec() walks again. (The same on real processes: TestAppIdentity::cacheIsNotFooledByReparenting.)
+// IdentityCache with a fake /proc (start times, no pidfds): walked once per connection, then the peer and the
+// app re-checked; either gone or its pid reused makes the connection's app Unknown for good (never an
+// orphan's adopter), an exec() of the peer walks again. On real processes, with and without pidfds:
+// TestAppIdentity::cacheIsNotFooledByReparenting and cacheSeesAnExec.
 #include "IdentityCache.h"
 
 #include <QHash>
@@ -16,9 +17,9 @@ constexpr qint64 kWrapper = 4000; // sh -c
 constexpr qint64 kApp = 3000;
 constexpr qint64 kInit = 1;
 
-AppIdentity::Process process(qint64 pid, qint64 parent, quint64 startTime, const QByteArray &command)
+AppIdentity::Process process(qint64 pid, qint64 parent, quint64 startTime)
 {
-    return {pid, parent, /*ttyNr*/ 0, startTime, command, /*executable*/ {}, /*arguments*/ {}};
+    return {pid, parent, /*ttyNr*/ 0, startTime, /*executable*/ {}, /*arguments*/ {}};
 }
 
 } // namespace
@@ -33,7 +34,7 @@ private Q_SLOTS:
     void appPidReusedIsUnknownForGood();
     void peerGoneIsUnknown();
     void orphanIsNotTheAdopter();
-    void wrapperEndedIsUnknown();
+    void wrapperEndedIsStillTheApp();
     void execWalksAgain();
     void execThenPidReusedIsUnknown();
     void unknownIsNotKept();
@@ -43,6 +44,7 @@ private Q_SLOTS:
 private:
     IdentityCache cache();
     IdentityCache::ReadStat readStat() const;
+    IdentityCache::ReadExecutable readExecutable() const;
     // What a walk of /proc would find now: the app above the peer, per the fake table.
     AppIdentity walkFake(qint64 peerPid) const;
 
@@ -53,10 +55,10 @@ private:
 
 void TestIdentityCache::init()
 {
-    m_proc = {{kPeer, process(kPeer, kWrapper, 900, "latchkey")},
-              {kWrapper, process(kWrapper, kApp, 800, "sh")},
-              {kApp, process(kApp, kInit, 500, "code")},
-              {kInit, process(kInit, 0, 1, "systemd")}};
+    m_proc = {{kPeer, process(kPeer, kWrapper, 900)},
+              {kWrapper, process(kWrapper, kApp, 800)},
+              {kApp, process(kApp, kInit, 500)},
+              {kInit, process(kInit, 0, 1)}};
     m_exe = {{kPeer, QStringLiteral("/usr/bin/latchkey")},
              {kWrapper, QStringLiteral("/usr/bin/sh")},
              {kApp, QStringLiteral("/usr/share/code/code")},
@@ -71,9 +73,10 @@ AppIdentity TestIdentityCache::walkFake(qint64 peerPid) const
     qint64 pid = peerPid;
     // Past our CLI and sh, like AppIdentity::identify; the first other process is the app.
     while (m_proc.contains(pid)) {
-        const AppIdentity::Process &p = m_proc.value(pid);
+        AppIdentity::Process p = m_proc.value(pid);
+        p.executable = m_exe.value(pid);
         app.lineage.append(p);
-        if (p.command != "latchkey" && p.command != "sh") {
+        if (!p.executable.endsWith(QStringLiteral("/latchkey")) && !p.executable.endsWith(QStringLiteral("/sh"))) {
             app.kind = AppIdentity::Kind::Executable;
             app.executable = m_exe.value(pid);
             app.pid = pid;
@@ -94,6 +97,11 @@ IdentityCache::ReadStat TestIdentityCache::readStat() const
     };
 }
 
+IdentityCache::ReadExecutable TestIdentityCache::readExecutable() const
+{
+    return [this](qint64 pid) { return m_proc.contains(pid) ? m_exe.value(pid).toLocal8Bit() : QByteArray(); };
+}
+
 IdentityCache TestIdentityCache::cache()
 {
     return IdentityCache(
@@ -101,7 +109,7 @@ IdentityCache TestIdentityCache::cache()
             ++m_walks;
             return walkFake(peerPid);
         },
-        readStat());
+        readStat(), readExecutable());
 }
 
 void TestIdentityCache::walksOnceThenOnlyChecks()
@@ -115,6 +123,7 @@ void TestIdentityCache::walksOnceThenOnlyChecks()
     }
     QCOMPARE(m_walks, 1);
     QCOMPARE(identities.walks(), 1);
+    QVERIFY(!identities.usesPidfds()); // fakes: start times
 }
 
 void TestIdentityCache::appPidReusedIsUnknownForGood()
@@ -139,7 +148,7 @@ void TestIdentityCache::peerGoneIsUnknown()
     QCOMPARE(identities.identify(kPeer, {}).kind, AppIdentity::Kind::Executable);
     m_proc.remove(kPeer); // it ended; whoever still holds the socket inherited it
     QCOMPARE(identities.identify(kPeer, {}).kind, AppIdentity::Kind::Unknown);
-    m_proc.insert(kPeer, process(kPeer, kApp, 9999, "code")); // its pid reused by the app's new child
+    m_proc.insert(kPeer, process(kPeer, kApp, 9999)); // its pid reused by the app's new child
     QCOMPARE(identities.identify(kPeer, {}).kind, AppIdentity::Kind::Unknown);
     QCOMPARE(m_walks, 1);
 }
@@ -159,14 +168,15 @@ void TestIdentityCache::orphanIsNotTheAdopter()
     QCOMPARE(m_walks, 1);
 }
 
-void TestIdentityCache::wrapperEndedIsUnknown()
+void TestIdentityCache::wrapperEndedIsStillTheApp()
 {
     IdentityCache identities = cache();
     QCOMPARE(identities.identify(kPeer, {}).pid, kApp);
-    // Only the sh in between ended: the CLI was adopted (here by a subreaper, the app itself).
+    // Only the sh in between ended and init adopted the CLI: the app that started it is still there.
     m_proc.remove(kWrapper);
-    m_proc[kPeer].parent = kApp;
-    QCOMPARE(identities.identify(kPeer, {}).kind, AppIdentity::Kind::Unknown);
+    m_proc[kPeer].parent = kInit;
+    QCOMPARE(identities.identify(kPeer, {}).pid, kApp);
+    QCOMPARE(m_walks, 1);
 }
 
 void TestIdentityCache::execWalksAgain()
@@ -175,7 +185,6 @@ void TestIdentityCache::execWalksAgain()
     m_proc[kApp].parent = kInit;
     IdentityCache identities = cache();
     QCOMPARE(identities.identify(kApp, {}).executable, QStringLiteral("/usr/share/code/code"));
-    m_proc[kApp].command = "python3";
     m_exe[kApp] = QStringLiteral("/usr/bin/python3");
     const AppIdentity after = identities.identify(kApp, {});
     QCOMPARE(after.kind, AppIdentity::Kind::Executable);
@@ -196,9 +205,9 @@ void TestIdentityCache::execThenPidReusedIsUnknown()
             }
             return app;
         },
-        readStat());
+        readStat(), readExecutable());
     QCOMPARE(identities.identify(kPeer, {}).kind, AppIdentity::Kind::Executable);
-    m_proc[kPeer].command = "other";
+    m_exe[kPeer] = QStringLiteral("/usr/bin/other");
     reused = true;
     QCOMPARE(identities.identify(kPeer, {}).kind, AppIdentity::Kind::Unknown);
     QCOMPARE(identities.walks(), 2);
@@ -225,7 +234,7 @@ void TestIdentityCache::terminalIsKept()
             app.executable.clear();
             return app;
         },
-        readStat());
+        readStat(), readExecutable());
     QVERIFY(identities.identify(kPeer, {}).isTerminal());
     QVERIFY(identities.identify(kPeer, {}).isTerminal());
     QCOMPARE(walks, 1);
