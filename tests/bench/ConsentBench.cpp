@@ -19,7 +19,6 @@
 #include <chrono>
 #include <cstdio>
 #include <thread>
-#include <tuple>
 
 #include <csignal>
 #include <unistd.h>
@@ -144,9 +143,16 @@ std::string printIdentityCost()
     }
     std::printf("  naming the app in this process (median of 7 batches of 2000 calls)\n");
     std::printf("  %-34s %9s %9s\n", "", "walk us", "check us");
-    for (const auto &[label, pid, ownExecutables] :
-         {std::tuple<const char *, qint64, QStringList>{"direct peer (1 process)", self, {}},
-          std::tuple<const char *, qint64, QStringList>{"CLI under sh -c (3 processes)", peer, own}}) {
+    struct Case
+    {
+        const char *label;
+        qint64 pid;
+        QStringList ownExecutables;
+    };
+    for (const Case &measured :
+         {Case{"direct peer (1 process)", self, {}}, Case{"CLI under sh -c (3 processes)", peer, own}}) {
+        const qint64 pid = measured.pid;
+        const QStringList &ownExecutables = measured.ownExecutables;
         const double walk = usPerCall(2000, [&] { AppIdentity::identify(pid, ownExecutables); });
         IdentityCache cache;
         cache.identify(pid, ownExecutables);
@@ -155,7 +161,7 @@ std::string printIdentityCost()
             kill();
             return "the cached identity was walked again";
         }
-        std::printf("  %-34s %9.2f %9.2f\n", label, walk, check);
+        std::printf("  %-34s %9.2f %9.2f\n", measured.label, walk, check);
     }
     std::printf("\n");
     kill();
