@@ -111,6 +111,9 @@ int ImportCommand::run(QStringList args)
     for (const QString &line : plan.summary()) {
         print(QStringLiteral("  %1\n").arg(line));
     }
+    for (const QString &notice : plan.notices()) {
+        print(QStringLiteral("\n%1\n").arg(notice));
+    }
     if (!plan.conflicts().isEmpty()) {
         return fail(plan.conflicts().join(QLatin1Char('\n')) + QStringLiteral("\nNothing was changed."));
     }
@@ -144,6 +147,10 @@ if (!result.ok) {
 }
 print(QStringLiteral("\n%1\nRestart %2 so it picks up the new entries.\n")
           .arg(result.message, McpClientKind::displayName(*client)));
+if (!plan.secretsLeftIn().isEmpty()) {
+    fail(QStringLiteral("%1 still hold(s) what looks like a secret in %2; see above.")
+             .arg(plan.secretsLeftIn().join(QStringLiteral(", ")), path));
+}
 if (!result.backupPath.isEmpty()) {
     print(QStringLiteral("The original is backed up at %1 (readable by you only). It still holds the secrets "
                          "that were moved: check the result, then delete it.\n")

@@ -4,6 +4,7 @@
 #include "McpClientKind.h"
 #include "SecretRule.h"
 
+#include <QRegularExpression>
 #include <QSet>
 #include <QUrl>
 
@@ -75,6 +76,17 @@ Ordered stringArray(const QStringList &items)
     return out;
 }
 
+// Why a remote entry's URL cannot be recorded (it carries a secret), or nothing.
+QString urlSecretReason(const QString &url)
+{
+    const auto found = SecretRule::inArguments({url});
+    return found.isEmpty() ? QString()
+                           : QStringLiteral("its URL carries what looks like a secret (%1), and Latchkey records "
+                                            "URLs in plain text. Send it in a header instead if the server accepts "
+                                            "one")
+                                 .arg(found.front().shown);
+}
+
 } // namespace
 
 ImportPlan ImportPlan::build(const McpConfig &config, const Json &existingServers, const QString &program)
@@ -100,10 +112,29 @@ ImportPlan ImportPlan::build(const McpConfig &config, const Json &existingServer
             plan.m_items.append(item);
             continue;
         }
-        if (entry.kind == McpEntry::Kind::Stdio) {
+        if (entry.kind == McpEntry::Kind::McpRemote) {
+            plan.planMcpRemote(entry, existingServers, &item);
+        } else if (const auto inArgs = SecretRule::inArguments(entry.args); !inArgs.isEmpty()) {
+            // Latchkey would have to keep the command line, secret included: a secret never belongs in argv.
+            QStringList shown;
+            for (const auto &found : inArgs) {
+                shown << found.shown;
+            }
+            leaveAlone(entry,
+                       QStringLiteral("its command line holds what looks like a secret (%1), and Latchkey keeps no "
+                                      "secret on a command line. Move it to an environment variable the server "
+                                      "reads (see its documentation), put that in \"env\", then import again")
+                           .arg(shown.join(QStringLiteral(", "))),
+                       &item);
+        } else if (entry.kind == McpEntry::Kind::Stdio) {
             plan.planStdio(entry, &item);
+        } else if (const QString why = urlSecretReason(entry.url); !why.isEmpty()) {
+            leaveAlone(entry, why, &item);
         } else {
-            plan.planRemote(entry, existingServers, &item);
+            Ordered rewritten = entry.json;
+            rewritten.erase("url");
+            rewritten.erase("headers");
+            plan.planRemote(entry, entry.headers, rewritten, existingServers, &item);
         }
         if (item.action == ImportItem::Action::AddStdio || item.action == ImportItem::Action::AddRemote) {
             if (taken.contains(item.server)) {
@@ -168,7 +199,115 @@ void ImportPlan::planStdio(const McpEntry &entry, ImportItem *item)
             : QStringLiteral("local server; moves %1 to the keychain").arg(item->moved.join(QStringLiteral(", ")));
 }
 
-void ImportPlan::planRemote(const McpEntry &entry, const Json &existing, ImportItem *item)
+void ImportPlan::leaveAlone(const McpEntry &entry, const QString &why, ImportItem *item)
+{
+    item->action = ImportItem::Action::LeaveAlone;
+    item->note = QStringLiteral("left unchanged: %1.").arg(why);
+    for (const auto &found : SecretRule::inArguments(entry.args + QStringList{entry.url})) {
+        item->masked << found.secrets;
+    }
+    for (const auto &[variable, value] : entry.env) {
+        if (SecretRule::isSecret(value)) {
+            item->masked << value;
+        }
+    }
+    for (const auto &[name, value] : entry.headers) {
+        if (SecretRule::isSecret(value)) {
+            item->masked << value.trimmed();
+        }
+    }
+}
+
+void ImportPlan::planMcpRemote(const McpEntry &entry, const Json &existing, ImportItem *item)
+{
+    item->viaMcpRemote = true;
+    if (!entry.mcpRemoteProblem.isEmpty()) {
+        leaveAlone(entry, QStringLiteral("it runs mcp-remote with %1").arg(entry.mcpRemoteProblem), item);
+        return;
+    }
+    if (entry.url.contains(QStringLiteral("${"))) {
+        leaveAlone(entry, QStringLiteral("its mcp-remote URL holds a variable Latchkey cannot resolve"), item);
+        return;
+    }
+    if (const QString why = urlSecretReason(entry.url); !why.isEmpty()) {
+        leaveAlone(entry, why, item);
+        return;
+    }
+    // mcp-remote fills `${VAR}` in a header from its environment: the entry's "env", else whatever the client
+    // was started with, which Latchkey cannot see. References with a colon (${input:…}, ${env:…}) are the
+    // client's own, resolved before mcp-remote starts: they stay references.
+    static const QRegularExpression reference(QStringLiteral(R"(\$\{([^}]+)\})"));
+    QList<QPair<QString, QString>> headers;
+    QSet<QString> used;
+    QStringList masked;
+    for (const auto &[name, written] : entry.headers) {
+        QString value;
+        qsizetype from = 0;
+        for (auto it = reference.globalMatch(written); it.hasNext();) {
+            const auto match = it.next();
+            const QString variable = match.captured(1);
+            value += written.mid(from, match.capturedStart() - from);
+            from = match.capturedEnd();
+            if (variable.contains(QLatin1Char(':'))) {
+                value += match.captured(0);
+                continue;
+            }
+            const auto set = std::find_if(entry.env.cbegin(), entry.env.cend(),
+                                          [&variable](const auto &pair) { return pair.first == variable; });
+            if (set == entry.env.cend()) {
+                leaveAlone(entry,
+                           QStringLiteral("its mcp-remote header %1 takes ${%2} from an environment variable the "
+                                          "entry does not set, so Latchkey cannot see its value. Put the header's "
+                                          "value in the entry's \"env\" as %2, then import again")
+                               .arg(name, variable),
+                           item);
+                return;
+            }
+            value += set->second;
+            used.insert(variable);
+            masked << set->second;
+        }
+        value += written.mid(from);
+        headers.append({name, value});
+    }
+    // What mcp-remote's environment held besides its headers' values stays with the entry; a secret there
+    // would stay in the file, and Latchkey will not guess what it is for.
+    Ordered rewritten = entry.json;
+    for (const auto &[variable, value] : entry.env) {
+        if (used.contains(variable)) {
+            rewritten["env"].erase(utf8(variable));
+        } else if (SecretRule::isSecret(value)) {
+            leaveAlone(entry,
+                       QStringLiteral("the variable %1 in its \"env\" looks like a secret, and none of its "
+                                      "mcp-remote headers uses it; remove it, or move it by hand")
+                           .arg(variable),
+                       item);
+            return;
+        }
+    }
+    if (rewritten.contains("env") && rewritten["env"].is_object() && rewritten["env"].empty()) {
+        rewritten.erase("env");
+    }
+    planRemote(entry, headers, rewritten, existing, item);
+    for (const auto &[name, value] : entry.headers) {
+        if (item->moved.contains(name) && SecretRule::isSecret(value)) {
+            item->masked << value.trimmed(); // a literal on mcp-remote's command line, in the diff's removed lines
+        }
+    }
+    if (!item->moved.isEmpty()) {
+        item->masked << masked;
+    }
+    if (item->action == ImportItem::Action::AddRemote || item->action == ImportItem::Action::UseExisting) {
+        item->note +=
+            QStringLiteral(" (was mcp-remote%1)")
+                .arg(entry.mcpRemoteDropped.isEmpty()
+                         ? QString()
+                         : QStringLiteral("; %1 not needed").arg(entry.mcpRemoteDropped.join(QStringLiteral(", "))));
+    }
+}
+
+void ImportPlan::planRemote(const McpEntry &entry, const QList<QPair<QString, QString>> &headers, Ordered rewritten,
+                            const Json &existing, ImportItem *item)
 {
     const QUrl url(entry.url.trimmed(), QUrl::StrictMode);
     if (!url.isValid() || (url.scheme() != QStringLiteral("https") && url.scheme() != QStringLiteral("http")) ||
@@ -177,15 +316,15 @@ void ImportPlan::planRemote(const McpEntry &entry, const Json &existing, ImportI
                            .arg(entry.name, entry.url);
         return;
     }
-    Json headers = Json::array();
+    Json bindings = Json::array();
     QStringList args{QStringLiteral("connect"), entry.url.trimmed()};
-    for (const auto &[name, value] : entry.headers) {
+    for (const auto &[name, value] : headers) {
         if (!SecretRule::isSecret(value)) {
             args << QStringLiteral("--header") << QStringLiteral("%1: %2").arg(name, value);
             continue;
         }
         const QString key = SecretRule::keyFor(name);
-        headers.push_back({{"header", utf8(name)}, {"key", utf8(key)}});
+        bindings.push_back({{"header", utf8(name)}, {"key", utf8(key)}});
         item->secrets.append({key, value});
         item->moved << name;
     }
@@ -207,9 +346,6 @@ void ImportPlan::planRemote(const McpEntry &entry, const Json &existing, ImportI
                            .arg(entry.name, entry.url, known);
         return;
     }
-    Ordered rewritten = entry.json;
-    rewritten.erase("url");
-    rewritten.erase("headers");
     if (rewritten.contains("type")) {
         rewritten["type"] = "stdio";
     }
@@ -224,8 +360,8 @@ void ImportPlan::planRemote(const McpEntry &entry, const Json &existing, ImportI
     }
     item->action = ImportItem::Action::AddRemote;
     item->record = {{"name", utf8(item->server)}, {"kind", "remote"}, {"url", utf8(entry.url.trimmed())}};
-    if (!headers.empty()) {
-        item->record["headers"] = headers;
+    if (!bindings.empty()) {
+        item->record["headers"] = bindings;
     }
     item->note = item->moved.isEmpty() ? QStringLiteral("remote server; signs in through Latchkey")
                                        : QStringLiteral("remote server; moves the %1 header(s) to the keychain")
@@ -235,15 +371,47 @@ void ImportPlan::planRemote(const McpEntry &entry, const Json &existing, ImportI
 int ImportPlan::changeCount() const
 {
     return static_cast<int>(std::count_if(m_items.cbegin(), m_items.cend(), [](const ImportItem &item) {
-        return item.action != ImportItem::Action::Skip;
+        return item.action != ImportItem::Action::Skip && item.action != ImportItem::Action::LeaveAlone;
     }));
+}
+
+QStringList ImportPlan::secretsLeftIn() const
+{
+    QStringList entries;
+    for (const ImportItem &item : m_items) {
+        if (item.action == ImportItem::Action::LeaveAlone && !item.masked.isEmpty()) {
+            entries << item.entry;
+        }
+    }
+    return entries;
+}
+
+QStringList ImportPlan::notices() const
+{
+    QStringList out;
+    const QStringList left = secretsLeftIn();
+    if (!left.isEmpty()) {
+        out << QStringLiteral("Left unchanged, still holding what looks like a secret in %1: %2. Each line above "
+                              "says why and what to do.")
+                   .arg(m_config.path, left.join(QStringLiteral(", ")));
+    }
+    const bool mcpRemote = std::any_of(m_items.cbegin(), m_items.cend(), [](const ImportItem &item) {
+        return item.viaMcpRemote &&
+               (item.action == ImportItem::Action::AddRemote || item.action == ImportItem::Action::UseExisting);
+    });
+    if (mcpRemote) {
+        out << QStringLiteral("mcp-remote kept its OAuth tokens and client registrations in plain files under "
+                              "~/.mcp-auth (or $MCP_REMOTE_CONFIG_DIR). Latchkey does not use them: once no MCP "
+                              "client runs mcp-remote any more, you may delete that directory.");
+    }
+    return out;
 }
 
 QByteArray ImportPlan::rewrittenText() const
 {
     QList<ConfigRewriter::Edit> edits;
     for (const ImportItem &item : m_items) {
-        if (item.action != ImportItem::Action::Skip) {
+        if (item.action != ImportItem::Action::Skip && item.action != ImportItem::Action::LeaveAlone) {
             edits.append({item.span, item.rewritten});
         }
     }
@@ -257,6 +425,7 @@ QString ImportPlan::diff() const
         for (const auto &secret : item.secrets) {
             secrets << secret.second;
         }
+        secrets << item.masked;
     }
     return ConfigRewriter::unifiedDiff(m_config.text, rewrittenText(), m_config.path, secrets);
 }
@@ -265,8 +434,8 @@ QStringList ImportPlan::summary() const
 {
     QStringList lines;
     for (const ImportItem &item : m_items) {
-        const QString target =
-            item.action == ImportItem::Action::Skip ? QString() : QStringLiteral(" → %1").arg(item.server);
+        const bool unchanged = item.action == ImportItem::Action::Skip || item.action == ImportItem::Action::LeaveAlone;
+        const QString target = unchanged ? QString() : QStringLiteral(" → %1").arg(item.server);
         lines << QStringLiteral("%1%2: %3").arg(item.entry, target, item.note);
     }
     return lines;

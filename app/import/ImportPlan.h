@@ -20,6 +20,7 @@ struct ImportItem
         AddRemote,   // a remote record (static headers, or OAuth after discovery); entry → `latchkey connect URL`
         UseExisting, // Latchkey already has this remote server; only the entry is rewritten
         Skip,        // nothing to do (already through Latchkey)
+        LeaveAlone,  // cannot be imported automatically (note says why); the entry stays as it is
     };
     QString entry;  // its name in the client's file
     QString server; // the Latchkey server name
@@ -28,6 +29,8 @@ struct ImportItem
     nlohmann::json record;                  // for server.add
     QList<QPair<QString, QString>> secrets; // keychain key → value
     QStringList moved;                      // variables or headers whose values go to the keychain
+    QStringList masked;                     // more values never to show (secrets left in place, their parts)
+    bool viaMcpRemote = false;              // the entry ran mcp-remote
     nlohmann::ordered_json rewritten;       // the new entry
     JsonSpans::Span span;
 };
@@ -45,8 +48,12 @@ public:
     const QList<ImportItem> &items() const { return m_items; }
     // Each is a complete sentence; when any is present nothing may be imported.
     const QStringList &conflicts() const { return m_conflicts; }
-    // Entries that change (everything but Skip).
+    // Entries that change (everything but Skip and LeaveAlone).
     int changeCount() const;
+    // Entries left as they are although they hold what looks like a secret.
+    QStringList secretsLeftIn() const;
+    // Complete sentences to show after the summary: what import leaves for the person to do.
+    QStringList notices() const;
     // The file as it will be written.
     QByteArray rewrittenText() const;
     // A unified diff of the file, with every secret value masked: safe to print.
@@ -56,7 +63,12 @@ public:
 
 private:
     void planStdio(const McpEntry &entry, ImportItem *item);
-    void planRemote(const McpEntry &entry, const nlohmann::json &existing, ImportItem *item);
+    // headers: name → value as the server is to get it; rewritten: the entry without what is replaced.
+    void planRemote(const McpEntry &entry, const QList<QPair<QString, QString>> &headers,
+                    nlohmann::ordered_json rewritten, const nlohmann::json &existing, ImportItem *item);
+    void planMcpRemote(const McpEntry &entry, const nlohmann::json &existing, ImportItem *item);
+    // Marks the entry LeaveAlone because of `why`, masking every value in it that may be a secret.
+    static void leaveAlone(const McpEntry &entry, const QString &why, ImportItem *item);
 
     McpConfig m_config;
     QString m_program;

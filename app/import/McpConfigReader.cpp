@@ -1,5 +1,7 @@
 #include "McpConfigReader.h"
 
+#include "McpRemoteCommand.h"
+
 #include <QFile>
 #include <QFileInfo>
 
@@ -77,6 +79,14 @@ bool readEntry(const Ordered &json, McpEntry *entry, QString *why)
         entry->viaLatchkey =
             McpConfigReader::isLatchkeyProgram(entry->command) && !entry->args.isEmpty() &&
             (entry->args.front() == QStringLiteral("run") || entry->args.front() == QStringLiteral("connect"));
+        if (qsizetype first = 0; McpRemoteCommand::launches(entry->command, entry->args, &first)) {
+            const McpRemoteCommand remote = McpRemoteCommand::parse(entry->args.mid(first));
+            entry->kind = McpEntry::Kind::McpRemote;
+            entry->url = remote.url();
+            entry->headers = remote.headers();
+            entry->mcpRemoteDropped = remote.dropped();
+            entry->mcpRemoteProblem = remote.problem();
+        }
         return readStringMap(json, "env", &entry->env, why);
     }
     if (url != json.end()) {

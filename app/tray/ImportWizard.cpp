@@ -221,6 +221,9 @@ void ImportWizard::planWith(const nlohmann::json &servers)
     m_busy = false;
     m_plan = import::ImportPlan::build(*m_config, servers, m_options.program);
     QStringList lines = m_plan->summary();
+    for (const QString &notice : m_plan->notices()) {
+        lines << QString() << notice;
+    }
     if (!m_plan->conflicts().isEmpty()) {
         lines << QString() << tr("This cannot be imported as it is:") << m_plan->conflicts()
               << tr("Nothing was changed.");

@@ -2,7 +2,9 @@
 // sample configuration of each client (tests/data/import/) is imported; its secrets land in the keychain
 // and nowhere else; the rewritten entries run (`latchkey run NAME` gets the environment, `latchkey connect
 // URL` reaches a server that demands a static credential header); the backup holds the original, 0600;
-// a dry run, a malformed file, a missing terminal and a failure halfway change nothing.
+// a dry run, a malformed file, a missing terminal and a failure halfway change nothing. mcp-remote entries
+// become `latchkey connect URL` with their header secrets in the keychain; an entry with a secret in its
+// arguments is reported and left as it is.
 #include "BridgeProcess.h"
 #include "DaemonHarness.h"
 #include "ImportFixtures.h"
@@ -31,6 +33,11 @@ const QByteArray kVsCodeHeader = "vsc-FixtureRemoteKey-13579";
 const QByteArray kCursorSecret = "xoxb-FixtureCursor-24680-abcdef";
 const QByteArray kCursorBearer = "Bearer cur-FixtureBearer-97531";
 const QByteArray kPartialSecret = "tok-PartialFirst-2468";
+const QByteArray kMcpRemoteBearer = "Bearer mr-FixtureBearer-24680"; // mcp-remote.json: "Bearer ${AUTH_TOKEN}"
+const QByteArray kMcpRemoteKey = "mr-FixtureInlineKey-13579";
+// Left in mcp-remote.json on purpose: an argument Latchkey cannot take over, and a pinned OAuth client.
+const QByteArray kArgSecret = "sk-live-FixtureArgSecret-0123456789";
+const QByteArray kClientSecret = "mr-FixtureClientSecret-8642";
 
 QByteArray readFile(const QString &path)
 {
@@ -55,11 +62,13 @@ private Q_SLOTS:
     void vsCode();
     void cursor();
     void failureHalfwayRollsBack();
+    void mcpRemoteAndArgumentSecrets();
 
 private:
     DaemonHarness::Result cli(const QStringList &args);
     // Writes a fixture (placeholders filled) into the test home; returns its path.
-    QString place(const QString &fixture, const QString &mcpUrl = QStringLiteral("https://mcp.example.com/mcp"));
+    QString place(const QString &fixture, const QString &mcpUrl = QStringLiteral("https://mcp.example.com/mcp"),
+                  const QString &mcpUrl2 = QStringLiteral("https://mcp2.example.com/mcp"));
     QStringList serverNames();
     QStringList backupsOf(const QString &path) const;
     static QString secretToolLookup(const QString &server, const QString &key);
@@ -107,8 +116,8 @@ void TestImport::cleanupTestCase()
     const QByteArray registry = readFile(m_harness->configPath());
     const QByteArray audit = readFile(m_harness->auditPath());
     QVERIFY(audit.contains("\"secret.handout\""));
-    for (const QByteArray &secret :
-         {kClaudeSecret, kVsCodeSecret, kVsCodeHeader, kCursorSecret, kCursorBearer, kPartialSecret}) {
+    for (const QByteArray &secret : {kClaudeSecret, kVsCodeSecret, kVsCodeHeader, kCursorSecret, kCursorBearer,
+                                     kPartialSecret, kMcpRemoteBearer, kMcpRemoteKey, kArgSecret, kClientSecret}) {
         QVERIFY(!daemonOutput.contains(secret));
         QVERIFY(!registry.contains(secret));
         QVERIFY(!audit.contains(secret));
@@ -126,14 +135,14 @@ DaemonHarness::Result TestImport::cli(const QStringList &args)
     return result;
 }
 
-QString TestImport::place(const QString &fixture, const QString &mcpUrl)
+QString TestImport::place(const QString &fixture, const QString &mcpUrl, const QString &mcpUrl2)
 {
     const QString path = QDir(m_harness->home()).filePath(QStringLiteral("%1-%2").arg(m_id, fixture));
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
         return {};
     }
-    file.write(latchkey::test::importFixture(fixture, m_id, mcpUrl));
+    file.write(latchkey::test::importFixture(fixture, m_id, mcpUrl, mcpUrl2));
     return path;
 }
 
@@ -424,6 +433,64 @@ void TestImport::failureHalfwayRollsBack()
     }
     QCOMPARE(events, (QStringList{QStringLiteral("secret.stored"), QStringLiteral("server.added"),
                                   QStringLiteral("server.removed"), QStringLiteral("secret.removed")}));
+}
+
+void TestImport::mcpRemoteAndArgumentSecrets()
+{
+    // mcp-remote.json: "viaenv" sends `Authorization: Bearer ${AUTH_TOKEN}` (AUTH_TOKEN in its env) to the
+    // server that demands that bearer; "inline" has `X-API-Key: …` written on mcp-remote's command line, for
+    // the server that demands that key; "pinned" uses a flag Latchkey does not take over; "argsecret" passes
+    // an API key as an argument.
+    // Servers of their own: the other tests' servers are Latchkey records by now.
+    NodeServer bearerServer(QStringLiteral("plain-mcp.mjs"), QStringList{});
+    bearerServer.setEnv(QStringLiteral("PLAIN_MCP_REQUIRE_HEADER"), QStringLiteral("Authorization"));
+    bearerServer.setEnv(QStringLiteral("PLAIN_MCP_REQUIRE_VALUE"), QString::fromUtf8(kMcpRemoteBearer));
+    QVERIFY2(bearerServer.start(), qPrintable(bearerServer.errorString()));
+    NodeServer apiKeyServer(QStringLiteral("plain-mcp.mjs"), QStringList{});
+    apiKeyServer.setEnv(QStringLiteral("PLAIN_MCP_REQUIRE_HEADER"), QStringLiteral("X-API-Key"));
+    apiKeyServer.setEnv(QStringLiteral("PLAIN_MCP_REQUIRE_VALUE"), QString::fromUtf8(kMcpRemoteKey));
+    QVERIFY2(apiKeyServer.start(), qPrintable(apiKeyServer.errorString()));
+    const QString path = place(QStringLiteral("mcp-remote.json"), bearerServer.value(QStringLiteral("url")),
+                               apiKeyServer.value(QStringLiteral("url")));
+    const QByteArray original = readFile(path);
+    const QString viaEnv = QStringLiteral("viaenv") + m_id;
+    const QString inlineKey = QStringLiteral("inline") + m_id;
+    const QString pinned = QStringLiteral("pinned") + m_id;
+    const QString argSecret = QStringLiteral("argsecret") + m_id;
+    const auto result = cli({QStringLiteral("import"), QStringLiteral("--from"), QStringLiteral("claude-desktop"), path,
+                             QStringLiteral("--yes")});
+    QVERIFY2(result.exitCode == 0, result.err.constData());
+    // The plan said what it leaves and why (masked), and where mcp-remote kept its tokens.
+    QVERIFY2(result.out.contains("--static-oauth-client-info") && result.out.contains("--api-key ********") &&
+                 result.out.contains("~/.mcp-auth"),
+             result.out.constData());
+    QVERIFY2(result.err.contains(pinned.toUtf8()) && result.err.contains(argSecret.toUtf8()) &&
+                 result.err.contains("still hold"),
+             result.err.constData());
+
+    // The headers' values are in the keychain, bound to new remote records, and not in the file.
+    QVERIFY(secretToolLookup(viaEnv, QStringLiteral("Authorization")) == QString::fromUtf8(kMcpRemoteBearer));
+    QVERIFY(secretToolLookup(inlineKey, QStringLiteral("X-API-Key")) == QString::fromUtf8(kMcpRemoteKey));
+    const QByteArray rewritten = readFile(path);
+    QVERIFY(!rewritten.contains("mr-FixtureBearer") && !rewritten.contains(kMcpRemoteKey));
+    QVERIFY(!rewritten.contains("mcp-remote@0.1.15") && !rewritten.contains("AUTH_TOKEN"));
+    const QStringList servers = serverNames();
+    QVERIFY(servers.contains(viaEnv) && servers.contains(inlineKey));
+
+    // The two it could not take over are untouched, byte for byte (they are the file's last entries), and
+    // nothing of theirs reached Latchkey.
+    const QByteArray tail = "\"pinned" + m_id.toUtf8();
+    QVERIFY(original.contains(tail) && rewritten.contains(tail));
+    QVERIFY(rewritten.mid(rewritten.indexOf(tail)) == original.mid(original.indexOf(tail)));
+    QVERIFY(!servers.contains(pinned) && !servers.contains(argSecret));
+    QVERIFY(secretToolLookup(argSecret, QStringLiteral("api-key")).isEmpty());
+
+    // The rewritten entries run as `latchkey connect URL` and reach servers that refuse requests without
+    // the header.
+    const QJsonObject viaEnvEntry = entry(path, "mcpServers", viaEnv);
+    QVERIFY(!viaEnvEntry.contains(QStringLiteral("env")));
+    connectThrough(viaEnvEntry);
+    connectThrough(entry(path, "mcpServers", inlineKey));
 }
 
 QTEST_GUILESS_MAIN(TestImport)

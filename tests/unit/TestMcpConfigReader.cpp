@@ -20,6 +20,7 @@ private Q_SLOTS:
     void vsCodeWithComments();
     void cursorRemote();
     void latchkeyProgram();
+    void mcpRemote();
     void malformed_data();
     void malformed();
     void wrongClientForFile();
@@ -131,6 +132,37 @@ void TestMcpConfigReader::missingFile()
     const QString path = dir.filePath(QStringLiteral("nope.json"));
     QVERIFY(!McpConfigReader::read(path, McpClientKind::ClaudeDesktop, &error));
     QVERIFY2(error.contains(path) && error.contains(QStringLiteral("no such file")), qPrintable(error));
+}
+
+void TestMcpConfigReader::mcpRemote()
+{
+    QString error;
+    const auto config = McpConfigReader::parse(importFixture(QStringLiteral("mcp-remote.json")),
+                                               McpClientKind::ClaudeDesktop, QStringLiteral("c.json"), &error);
+    QVERIFY2(config, qPrintable(error));
+    QCOMPARE(config->entries.size(), 4);
+    const McpEntry &viaEnv = config->entries.at(0);
+    QCOMPARE(viaEnv.kind, McpEntry::Kind::McpRemote);
+    QCOMPARE(viaEnv.url, QStringLiteral("https://mcp.example.com/mcp"));
+    QCOMPARE(viaEnv.headers.size(), 1);
+    QCOMPARE(viaEnv.headers.at(0).second, QStringLiteral("Bearer ${AUTH_TOKEN}")); // resolved by the plan
+    QCOMPARE(viaEnv.mcpRemoteDropped, QStringList{QStringLiteral("--allow-http")});
+    QVERIFY(viaEnv.mcpRemoteProblem.isEmpty());
+    // Still a command like any other: the plan decides.
+    QCOMPARE(viaEnv.command, QStringLiteral("npx"));
+    QCOMPARE(viaEnv.env.size(), 1);
+
+    const McpEntry &inline_ = config->entries.at(1);
+    QCOMPARE(inline_.kind, McpEntry::Kind::McpRemote);
+    QCOMPARE(inline_.url, QStringLiteral("https://mcp2.example.com/mcp"));
+    QCOMPARE(inline_.headers.at(0).first, QStringLiteral("X-API-Key"));
+
+    const McpEntry &pinned = config->entries.at(2);
+    QCOMPARE(pinned.kind, McpEntry::Kind::McpRemote);
+    QVERIFY(pinned.mcpRemoteProblem.contains(QStringLiteral("--static-oauth-client-info")));
+    QVERIFY(!pinned.mcpRemoteProblem.contains(QStringLiteral("FixtureClientSecret")));
+
+    QCOMPARE(config->entries.at(3).kind, McpEntry::Kind::Stdio);
 }
 
 QTEST_GUILESS_MAIN(TestMcpConfigReader)

@@ -13,6 +13,9 @@ private Q_SLOTS:
     void classify_data();
     void classify();
     void keyFor();
+    void credentialNames();
+    void arguments_data();
+    void arguments();
 };
 
 void TestSecretRule::classify_data()
@@ -55,6 +58,93 @@ void TestSecretRule::keyFor()
     QCOMPARE(SecretRule::keyFor(QStringLiteral("X-API-Key")), QStringLiteral("X-API-Key"));
     QCOMPARE(SecretRule::keyFor(QStringLiteral("a b/c")), QStringLiteral("a_b_c"));
     QCOMPARE(SecretRule::keyFor(QString(200, QLatin1Char('k'))).size(), 128);
+}
+
+void TestSecretRule::credentialNames()
+{
+    bool strong = false;
+    QVERIFY(SecretRule::isCredentialName(QStringLiteral("--api-key"), &strong) && strong);
+    QVERIFY(SecretRule::isCredentialName(QStringLiteral("apiKey"), &strong) && strong);
+    QVERIFY(SecretRule::isCredentialName(QStringLiteral("X-API-Key"), &strong) && strong);
+    QVERIFY(SecretRule::isCredentialName(QStringLiteral("GITHUB_PERSONAL_ACCESS_TOKEN"), &strong) && strong);
+    QVERIFY(SecretRule::isCredentialName(QStringLiteral("Authorization"), &strong) && strong);
+    QVERIFY(SecretRule::isCredentialName(QStringLiteral("--key"), &strong) && !strong);
+    QVERIFY(SecretRule::isCredentialName(QStringLiteral("--auth"), &strong) && !strong);
+    QVERIFY(!SecretRule::isCredentialName(QStringLiteral("--token-file")));
+    QVERIFY(!SecretRule::isCredentialName(QStringLiteral("--key-id")));
+    QVERIFY(!SecretRule::isCredentialName(QStringLiteral("--max-tokens")));
+    QVERIFY(!SecretRule::isCredentialName(QStringLiteral("--auth-mode")));
+    QVERIFY(!SecretRule::isCredentialName(QStringLiteral("--port")));
+    QVERIFY(!SecretRule::isCredentialName(QStringLiteral("--path")));
+}
+
+void TestSecretRule::arguments_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QList<int>>("indices");
+    QTest::addColumn<QStringList>("shown");
+    const auto list = [](std::initializer_list<const char *> items) {
+        QStringList out;
+        for (const char *item : items) {
+            out << QString::fromUtf8(item);
+        }
+        return out;
+    };
+    QTest::newRow("--api-key VALUE") << list({"server.js", "--api-key", "sk-live-abc123def456ghi789"}) << QList<int>{2}
+                                     << list({"--api-key ********"});
+    QTest::newRow("--token=VALUE") << list({"server.js", "--token=tok_9f8e7d6c5b4a"}) << QList<int>{1}
+                                   << list({"--token=********"});
+    QTest::newRow("docker -e") << list({"run", "-i", "--rm", "-e", "GITHUB_TOKEN=ghp_0123456789abcdefABCDEF", "img"})
+                               << QList<int>{4} << list({"GITHUB_TOKEN=********"});
+    QTest::newRow("header") << list({"--header", "Authorization: Bearer abc.def.ghi"}) << QList<int>{1}
+                            << list({"Authorization: ********"});
+    QTest::newRow("bare prefix") << list({"server.js", "ghp_0123456789abcdefABCDEF"}) << QList<int>{1}
+                                 << list({"********"});
+    QTest::newRow("slack") << list({"xoxb-1234567890-abcdefghij"}) << QList<int>{0} << list({"********"});
+    QTest::newRow("jwt") << list({"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.sig"}) << QList<int>{0}
+                         << list({"********"});
+    QTest::newRow("url password") << list({"postgres://app:hunter2-pw@db:5432/x"}) << QList<int>{0}
+                                  << list({"postgres://app:********@db:5432/x"});
+    QTest::newRow("url query") << list({"--url=https://x.example/mcp?api_key=k123456&x=1"}) << QList<int>{0}
+                               << list({"--url=https://x.example/mcp?api_key=********&x=1"});
+    QTest::newRow("weak name, token") << list({"--key", "a1b2c3d4e5f6g7h8i9j0"}) << QList<int>{1}
+                                      << list({"--key ********"});
+    QTest::newRow("json") << list({"--static-oauth-client-info", "{\"client_id\":\"c\",\"client_secret\":\"cs-x\"}"})
+                          << QList<int>{1} << list({"{…, ********}"});
+    // Not secrets.
+    QTest::newRow("weak name, word") << list({"--auth", "oauth"}) << QList<int>{} << QStringList{};
+    QTest::newRow("paths and flags") << list({"-y", "@modelcontextprotocol/server-filesystem", "/home/me", "~/x",
+                                              "--port", "8080", "--verbose"})
+                                     << QList<int>{} << QStringList{};
+    QTest::newRow("token file") << list({"--token-file", "secrets/token.txt"}) << QList<int>{} << QStringList{};
+    QTest::newRow("client reference") << list({"--api-key", "${input:api-key}"}) << QList<int>{} << QStringList{};
+    QTest::newRow("env name") << list({"--token-env", "GITHUB_TOKEN"}) << QList<int>{} << QStringList{};
+    QTest::newRow("plain url") << list({"https://api.example.com/v1?page=2"}) << QList<int>{} << QStringList{};
+    QTest::newRow("package") << list({"sk-learn-tools"}) << QList<int>{} << QStringList{};
+    QTest::newRow("shell") << list({"-c", "printf '%s' \"$SLACK_BOT_TOKEN\" | sha256sum"}) << QList<int>{}
+                           << QStringList{};
+    QTest::newRow("flag after option") << list({"--password", "--verbose"}) << QList<int>{} << QStringList{};
+}
+
+void TestSecretRule::arguments()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QList<int>, indices);
+    QFETCH(QStringList, shown);
+    const auto found = SecretRule::inArguments(args);
+    QList<int> gotIndices;
+    QStringList gotShown;
+    for (const auto &secret : found) {
+        gotIndices << int(secret.index);
+        gotShown << secret.shown;
+        QVERIFY(!secret.secrets.isEmpty());
+        for (const QString &part : secret.secrets) {
+            QVERIFY(args.at(secret.index).contains(part));
+            QVERIFY(!secret.shown.contains(part));
+        }
+    }
+    QCOMPARE(gotIndices, indices);
+    QCOMPARE(gotShown, shown);
 }
 
 QTEST_GUILESS_MAIN(TestSecretRule)
