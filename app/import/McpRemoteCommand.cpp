@@ -31,6 +31,18 @@ bool McpRemoteCommand::launches(const QString &command, const QStringList &args,
 {
     const QString program = programName(command);
     qsizetype index = 0;
+    // Windows configurations often go through `cmd /c npx …`.
+    if (program.compare(QStringLiteral("cmd"), Qt::CaseInsensitive) == 0 && args.size() > 1 &&
+        args.front().compare(QStringLiteral("/c"), Qt::CaseInsensitive) == 0) {
+        qsizetype inner = 0;
+        if (!launches(args.at(1), args.mid(2), &inner)) {
+            return false;
+        }
+        if (first) {
+            *first = inner + 2;
+        }
+        return true;
+    }
     if (program == QStringLiteral("npx")) {
         // Only npx's own "just run it" options: anything else (-p, --package, -c) runs something we would
         // have to guess at.

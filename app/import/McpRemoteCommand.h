@@ -10,6 +10,7 @@ namespace latchkey::import {
 // An entry whose command runs mcp-remote (the npm stdio ↔ remote proxy), read the way mcp-remote 0.1 reads
 // its command line:
 //   npx [-y|--yes|-q|--quiet] mcp-remote[@VERSION] URL [CALLBACK_PORT] [FLAGS…]   or   mcp-remote URL …
+// (either also behind Windows' `cmd /c`)
 // `--header "Name: value"` (the value may hold `${VAR}`, which mcp-remote fills from its environment) is the
 // only flag that changes what reaches the server. The OAuth callback details (`--host`, `--callback-path`,
 // `--auth-timeout`, the port), logging (`--debug`, `--silent`), `--clean`, `--allow-http` and the Streamable

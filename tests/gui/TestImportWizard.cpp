@@ -45,6 +45,7 @@ private Q_SLOTS:
     void importsThroughThePages();
     void malformedFileStopsOnTheFirstPage();
     void conflictCannotBeImported();
+    void planShowsWhatStaysAndMcpRemote();
 
 private:
     QString place(const QString &fixture);
@@ -186,6 +187,28 @@ void TestImportWizard::conflictCannotBeImported()
     QVERIFY(wizard->diffView()->toPlainText().isEmpty());
     QCOMPARE(readFile(path), before);
     QCOMPARE(QDir(m_harness->home()).entryList({QStringLiteral("*.latchkey-backup-*")}, QDir::Files).size(), 1);
+}
+
+void TestImportWizard::planShowsWhatStaysAndMcpRemote()
+{
+    // mcp-remote.json: two mcp-remote entries Latchkey takes over, two it leaves (a flag it does not take
+    // over, an API key on the command line). The plan says so, masked; the two can still be imported.
+    const QString path = place(QStringLiteral("mcp-remote.json"));
+    const QByteArray before = readFile(path);
+    auto wizard = wizardFor(path);
+    QVERIFY(toPlan(*wizard));
+    const QString plan = wizard->planLabel()->text();
+    QVERIFY2(plan.contains(QStringLiteral("left unchanged")) && plan.contains(QStringLiteral("--api-key ********")) &&
+                 plan.contains(QStringLiteral("--static-oauth-client-info")) &&
+                 plan.contains(QStringLiteral("~/.mcp-auth")),
+             qPrintable(plan));
+    QVERIFY(wizard->button(QWizard::CommitButton)->isEnabled());
+    const QString shown = plan + wizard->diffView()->toPlainText();
+    QVERIFY(shown.contains(QStringLiteral("\"connect\"")));
+    for (const char *secret : {"mr-FixtureBearer", "mr-FixtureInlineKey", "FixtureClientSecret", "FixtureArgSecret"}) {
+        QVERIFY2(!shown.contains(QLatin1String(secret)), secret);
+    }
+    QCOMPARE(readFile(path), before);
 }
 
 QTEST_MAIN(TestImportWizard)

@@ -40,6 +40,10 @@ void TestMcpRemoteCommand::launches_data()
     QTest::newRow("npx.cmd") << QStringLiteral("C:\\nodejs\\npx.cmd") << split("-y mcp-remote https://x/mcp") << 2;
     QTest::newRow("global binary") << QStringLiteral("/opt/node/bin/mcp-remote") << split("https://x/mcp") << 0;
     QTest::newRow("global .cmd") << QStringLiteral("mcp-remote.cmd") << split("https://x/mcp") << 0;
+    QTest::newRow("cmd /c npx") << QStringLiteral("cmd") << split("/c npx -y mcp-remote https://x/mcp") << 4;
+    QTest::newRow("cmd /C binary") << QStringLiteral("C:\\Windows\\System32\\cmd.exe")
+                                   << split("/C mcp-remote https://x/mcp") << 2;
+    QTest::newRow("cmd /c other") << QStringLiteral("cmd") << split("/c node server.js") << -1;
     QTest::newRow("other package") << QStringLiteral("npx") << split("-y @scope/mcp-remote-ish https://x/mcp") << -1;
     QTest::newRow("npx -p") << QStringLiteral("npx") << split("-p mcp-remote mcp-remote https://x/mcp") << -1;
     QTest::newRow("prefix only") << QStringLiteral("npx") << split("mcp-remote-client https://x/mcp") << -1;
