@@ -2,6 +2,8 @@
 
 #include <QRegularExpression>
 
+#include <algorithm>
+
 namespace latchkey::import {
 
 namespace {
@@ -86,7 +88,14 @@ McpRemoteCommand McpRemoteCommand::parse(const QStringList &arguments)
             if (!match.hasMatch()) {
                 return refuse(QStringLiteral("a --header that is not \"Name: value\" (mcp-remote ignores it)"));
             }
-            out.m_headers.append({match.captured(1), match.captured(2)});
+            // mcp-remote keeps headers in an object: a name given again replaces the earlier value.
+            const auto same = std::find_if(out.m_headers.begin(), out.m_headers.end(),
+                                           [&match](const auto &h) { return h.first == match.captured(1); });
+            if (same != out.m_headers.end()) {
+                same->second = match.captured(2);
+            } else {
+                out.m_headers.append({match.captured(1), match.captured(2)});
+            }
             ++i;
         } else if (arg == QStringLiteral("--transport")) {
             const QString transport = hasValue ? arguments.at(i + 1) : QString();

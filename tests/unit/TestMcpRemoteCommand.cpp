@@ -82,6 +82,13 @@ void TestMcpRemoteCommand::headersAndDroppedFlags()
              (QStringList{QStringLiteral("--transport http-only"), QStringLiteral("--allow-http"),
                           QStringLiteral("--host"), QStringLiteral("--debug"), QStringLiteral("the callback port")}));
 
+    // A header given twice: the last one counts, as in mcp-remote.
+    const McpRemoteCommand twice = McpRemoteCommand::parse({QStringLiteral("https://x/mcp"), QStringLiteral("--header"),
+                                                            QStringLiteral("X-Key: one"), QStringLiteral("--header"),
+                                                            QStringLiteral("X-Key: two")});
+    QCOMPARE(twice.headers().size(), 1);
+    QCOMPARE(twice.headers().front().second, QStringLiteral("two"));
+
     // The URL may come after the flags, as mcp-remote only looks at what the flags leave.
     const McpRemoteCommand late = McpRemoteCommand::parse(
         {QStringLiteral("--header"), QStringLiteral("X-Key: k"), QStringLiteral("http://127.0.0.1:8080/mcp")});
