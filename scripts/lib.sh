@@ -26,7 +26,7 @@ apt_install() {
 # What building Latchkey needs.
 BUILD_PACKAGES=(cmake make g++ pkg-config git ca-certificates
     qt6-base-dev qt6-networkauth-dev qtkeychain-qt6-dev nlohmann-json3-dev libssl-dev libcpp-jwt-dev
-    qt6-svg-dev)
+    qt6-svg-dev libcurl4-openssl-dev)
 # What running it needs (the Secret Service on Linux).
 RUNTIME_PACKAGES=(libsecret-1-0 gnome-keyring libsecret-tools dbus-daemon)
 # What the tests need on top: setpriv for the foreign-uid test, clang's libFuzzer, Xvfb and a tray

@@ -5,7 +5,6 @@
 #include <QCoreApplication>
 #include <QCryptographicHash>
 #include <QFile>
-#include <QNetworkReply>
 #include <QTimer>
 
 #include <cstdio>
@@ -17,8 +16,7 @@ namespace {
 
 constexpr int kMaxStepUps = 3;
 constexpr qint64 kMaxJsonBody = 16 * 1024 * 1024;
-constexpr qint64 kReadBuffer = 256 * 1024; // see limitReadBuffer()
-constexpr qsizetype kMaxChallenge = 4096;  // the daemon's cap on a string parameter
+constexpr qsizetype kMaxChallenge = 4096; // the daemon's cap on a string parameter
 
 // The same short hash the daemon's audit log uses, so a refused token can be named without sending it.
 std::string tokenHash(const QString &token)
@@ -86,17 +84,6 @@ ipc::Json requestId(const ipc::Json &message)
     return id == message.end() ? ipc::Json(nullptr) : *id;
 }
 
-// Bounds what Qt's HTTP thread may hold of a reply we have not read: beyond it the download pauses
-// instead of piling up in memory while a server sends faster than we relay. Qt passes the limit on only
-// once the request has started, and a POST starts from the event loop: hence the queued call (the
-// request has not reached the server by then), and once more when the headers come, in case not.
-void limitReadBuffer(QNetworkReply *reply)
-{
-    QMetaObject::invokeMethod(
-        reply, [reply] { reply->setReadBufferSize(kReadBuffer); }, Qt::QueuedConnection);
-    QObject::connect(reply, &QNetworkReply::metaDataChanged, reply, [reply] { reply->setReadBufferSize(kReadBuffer); });
-}
-
 bool askOnTerminal(const QString &question)
 {
     QFile tty(QStringLiteral("/dev/tty"));
@@ -114,7 +101,6 @@ bool askOnTerminal(const QString &question)
 Bridge::Bridge(Options options, QObject *parent)
     : QObject(parent), m_options(std::move(options)), m_daemon(m_options.socketPath)
 {
-    m_http.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
     connect(&m_stdio, &StdioChannel::lineReceived, this, &Bridge::onLine);
     connect(&m_stdio, &StdioChannel::lineTooLong, this, [this] {
         m_stdio.write(compact(
@@ -329,28 +315,36 @@ void Bridge::send(const Json &message, int attempt, const std::string &rejected)
     });
 }
 
-QNetworkRequest Bridge::request(const QString &token) const
+HttpClient::Headers Bridge::headers(const QString &token, QByteArrayView accept, QByteArray protocolVersion) const
 {
-    QNetworkRequest request(m_options.url);
-    request.setTransferTimeout(0); // tool calls and streams may take long; the client decides
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-    request.setRawHeader("Accept", "application/json, text/event-stream");
+    HttpClient::Headers headers;
+    headers.reserve(6 + m_options.headers.size() + m_secretHeaders.size());
+    // A later header replaces an earlier one of the same name: --header over ours, the daemon's over those.
+    const auto set = [&headers](const QByteArray &key, const QByteArray &value) {
+        headers.removeIf([&key](const auto &header) { return header.first.compare(key, Qt::CaseInsensitive) == 0; });
+        headers.emplaceBack(key, value);
+    };
+    set("Content-Type", "application/json");
+    set("Accept", accept.toByteArray());
     for (const auto &[key, value] : m_options.headers) {
-        request.setRawHeader(key, value);
+        set(key, value);
     }
     for (const auto &[key, value] : m_secretHeaders) {
-        request.setRawHeader(key, value);
+        set(key, value);
     }
     if (!token.isEmpty()) {
-        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+        set("Authorization", "Bearer " + token.toUtf8());
     }
     if (!m_sessionId.isEmpty()) {
-        request.setRawHeader("Mcp-Session-Id", m_sessionId);
+        set("Mcp-Session-Id", m_sessionId);
     }
-    if (!m_protocolVersion.isEmpty()) {
-        request.setRawHeader("MCP-Protocol-Version", m_protocolVersion);
+    if (protocolVersion.isEmpty()) {
+        protocolVersion = m_protocolVersion;
     }
-    return request;
+    if (!protocolVersion.isEmpty()) {
+        set("MCP-Protocol-Version", protocolVersion);
+    }
+    return headers;
 }
 
 // What one POST brought back so far.
@@ -365,23 +359,21 @@ struct Bridge::Exchange
 
 void Bridge::post(const Json &message, const QString &token, int attempt)
 {
-    QNetworkRequest post = request(token);
-    if (const QByteArray version = metaProtocolVersion(message); !version.isEmpty()) {
-        post.setRawHeader("MCP-Protocol-Version", version);
-    }
-    QNetworkReply *reply = m_http.post(post, compact(message));
-    limitReadBuffer(reply);
+    // Tool calls and streams may take long: no timeout, the client decides.
+    HttpReply *reply = m_http.send("POST", m_options.url,
+                                   headers(token, "application/json, text/event-stream", metaProtocolVersion(message)),
+                                   compact(message));
     auto exchange = std::make_shared<Exchange>();
     const Json id = requestId(message);
     // Event-stream answers are relayed as they arrive; JSON answers once complete. Both are read as they
     // come, so that what waits in memory stays bounded by the caps.
-    connect(reply, &QNetworkReply::readyRead, this, [this, reply, exchange, id] {
+    connect(reply, &HttpReply::readyRead, this, [this, reply, exchange, id] {
         if (!exchange->streaming) {
-            const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-            const QByteArray type = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+            const int status = reply->status();
+            const QByteArray type = reply->header("Content-Type");
             if (status >= 200 && status < 300 && type.startsWith("text/event-stream")) {
                 exchange->streaming = true;
-                if (const QByteArray session = reply->rawHeader("Mcp-Session-Id"); !session.isEmpty()) {
+                if (const QByteArray session = reply->header("Mcp-Session-Id"); !session.isEmpty()) {
                     m_sessionId = session;
                 }
             } else {
@@ -405,8 +397,13 @@ void Bridge::post(const Json &message, const QString &token, int attempt)
             reply->abort();
         }
     });
-    connect(reply, &QNetworkReply::finished, this, [this, reply, exchange, message, id, token, attempt] {
+    connect(reply, &HttpReply::finished, this, [this, reply, exchange, message, id, token, attempt] {
         reply->deleteLater();
+        // A connection that broke in the middle of the answer.
+        if (exchange->failure.isEmpty() && reply->status() != 0 && !reply->errorString().isEmpty()) {
+            exchange->failure =
+                QStringLiteral("%1 broke off its answer: %2").arg(m_options.url.toString(), reply->errorString());
+        }
         if (exchange->streaming) {
             if (exchange->answered) {
                 if (!exchange->failure.isEmpty()) {
@@ -425,7 +422,12 @@ void Bridge::post(const Json &message, const QString &token, int attempt)
             return;
         }
         if (!exchange->failure.isEmpty()) {
-            fail(message, -32000, exchange->failure);
+            if (id.is_null()) {
+                log(exchange->failure);
+                done(message);
+            } else {
+                fail(message, -32000, exchange->failure);
+            }
             return;
         }
         exchange->body += reply->readAll();
@@ -433,17 +435,16 @@ void Bridge::post(const Json &message, const QString &token, int attempt)
     });
 }
 
-void Bridge::onReply(QNetworkReply *reply, const Exchange &exchange, const Json &message, const QString &token,
-                     int attempt)
+void Bridge::onReply(HttpReply *reply, const Exchange &exchange, const Json &message, const QString &token, int attempt)
 {
-    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const int status = reply->status();
     if (status == 0) {
         fail(message, -32000,
              QStringLiteral("cannot reach %1: %2").arg(m_options.url.toString(), reply->errorString()));
         return;
     }
     if (status == 401 && attempt < 2) {
-        m_challenge = reply->rawHeader("WWW-Authenticate");
+        m_challenge = reply->header("WWW-Authenticate");
         if (!m_authRequired) {
             // The server looked open (initialize needed no token) but wants one now: the daemon learns
             // its authorization from this challenge and signs in.
@@ -462,7 +463,7 @@ void Bridge::onReply(QNetworkReply *reply, const Exchange &exchange, const Json 
         return;
     }
     if (status == 403) {
-        const QByteArray challenge = reply->rawHeader("WWW-Authenticate");
+        const QByteArray challenge = reply->header("WWW-Authenticate");
         const QString scope = normalizedScope(challengedScope(challenge));
         // A challenge already answered with a step-up will not be satisfied by another one.
         if (!scope.isEmpty() && m_steppedUpFor.size() < kMaxStepUps && !m_steppedUpFor.contains(scope)) {
@@ -485,7 +486,7 @@ void Bridge::onReply(QNetworkReply *reply, const Exchange &exchange, const Json 
                  .arg(status == 401 ? QStringLiteral(" (the token was refused again)") : QString()));
         return;
     }
-    if (const QByteArray session = reply->rawHeader("Mcp-Session-Id"); !session.isEmpty()) {
+    if (const QByteArray session = reply->header("Mcp-Session-Id"); !session.isEmpty()) {
         m_sessionId = session;
     }
     const Json id = requestId(message);
@@ -597,13 +598,11 @@ void Bridge::openStream()
     }
     m_streamOpen = true;
     const auto open = [this](const QString &token) {
-        QNetworkRequest get = request(token);
-        get.setRawHeader("Accept", "text/event-stream");
-        QNetworkReply *reply = m_http.get(get);
-        limitReadBuffer(reply);
+        HttpReply *reply = m_http.send("GET", m_options.url, headers(token, "text/event-stream"));
         auto parser = std::make_shared<SseParser>();
-        connect(reply, &QNetworkReply::readyRead, this, [this, reply, parser] {
-            if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200) {
+        connect(reply, &HttpReply::readyRead, this, [this, reply, parser] {
+            if (reply->status() != 200) {
+                reply->readAll(); // 405: this server has no stream of its own
                 return;
             }
             for (const SseParser::Event &event : parser->feed(reply->readAll())) {
@@ -614,8 +613,8 @@ void Bridge::openStream()
                 reply->abort();
             }
         });
-        connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
-        connect(this, &Bridge::finished, reply, &QNetworkReply::abort);
+        connect(reply, &HttpReply::finished, reply, &QObject::deleteLater);
+        connect(this, &Bridge::finished, reply, &HttpReply::abort);
     };
     if (!m_authRequired) {
         open({});
@@ -640,10 +639,9 @@ void Bridge::maybeFinish()
     }
     // End the session politely (Streamable HTTP: DELETE with the session id), but never hang on it.
     const auto remove = [this](const QString &token) {
-        QNetworkRequest del = request(token);
-        del.setTransferTimeout(3000);
-        QNetworkReply *reply = m_http.deleteResource(del);
-        connect(reply, &QNetworkReply::finished, this, [this, reply] {
+        HttpReply *reply =
+            m_http.send("DELETE", m_options.url, headers(token, "application/json, text/event-stream"), {}, 3000);
+        connect(reply, &HttpReply::finished, this, [this, reply] {
             reply->deleteLater();
             Q_EMIT finished(0);
         });

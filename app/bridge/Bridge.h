@@ -1,15 +1,13 @@
 #pragma once
 
 #include "Client.h"
+#include "HttpClient.h"
 #include "StdioChannel.h"
 
-#include <QNetworkAccessManager>
 #include <QObject>
 #include <QUrl>
 
 #include <functional>
-
-class QNetworkReply;
 
 namespace latchkey::bridge {
 
@@ -50,8 +48,7 @@ private:
     void send(const Json &message, int attempt, const std::string &rejected = {});
     void post(const Json &message, const QString &token, int attempt);
     struct Exchange; // what one POST brought back so far
-    void onReply(QNetworkReply *reply, const Exchange &exchange, const Json &message, const QString &token,
-                 int attempt);
+    void onReply(HttpReply *reply, const Exchange &exchange, const Json &message, const QString &token, int attempt);
     enum class Delivery
     {
         NotJson,
@@ -68,13 +65,14 @@ private:
     void openStream();
     void done(const Json &message);
     void maybeFinish();
-    QNetworkRequest request(const QString &token) const;
+    // The headers of every request to the server; protocolVersion overrides the negotiated one.
+    HttpClient::Headers headers(const QString &token, QByteArrayView accept, QByteArray protocolVersion = {}) const;
     void log(const QString &text) const;
 
     Options m_options;
     ipc::Client m_daemon;
     StdioChannel m_stdio;
-    QNetworkAccessManager m_http;
+    HttpClient m_http;
     QString m_server;
     QList<QPair<QByteArray, QByteArray>> m_secretHeaders; // from the daemon (server.headers), never logged
     bool m_authRequired = true;
