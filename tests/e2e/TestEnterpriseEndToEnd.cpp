@@ -95,6 +95,7 @@ private Q_SLOTS:
     void misbehavingIdpIsRefusedWithNothingStored_data();
     void misbehavingIdpIsRefusedWithNothingStored();
     void wrongIssuedTokenTypeIsRefused();
+    void anUnverifiableHandedInIdTokenNeedsTheOptInAndSaysSo();
 
 private:
     // An AS (jag-as.mjs with `asArgs`) and its MCP server, known to `idp`'s client mapping.
@@ -843,6 +844,45 @@ void TestEnterpriseEndToEnd::wrongIssuedTokenTypeIsRefused()
     QVERIFY(!keychainUsers().contains(QStringLiteral("latchkey/token/%1/default").arg(m_e.name)));
     QString error;
     QVERIFY(tokenGet(*m_badClient, m_e.name, &error).isEmpty());
+}
+
+void TestEnterpriseEndToEnd::anUnverifiableHandedInIdTokenNeedsTheOptInAndSaysSo()
+{
+    QVERIFY2(m_badDaemon, "needs misbehavingIdpIsRefusedWithNothingStored's set-up");
+    // An ID token this IdP issued to Latchkey, as an SSO broker would hand one in: the session's own.
+    const QString issuer = m_badIdp->value(QStringLiteral("issuer"));
+    const QString idToken =
+        QJsonDocument::fromJson(secretToolLookup(QStringLiteral("latchkey/idp/%1/default").arg(issuer)))
+            .object()
+            .value(QStringLiteral("id_token"))
+            .toString();
+    QVERIFY2(!idToken.isEmpty(), "no ID token kept by wrongIssuedTokenTypeIsRefused's sign-in");
+    remember(idToken);
+    // The IdP's keys cannot be had now.
+    adminCall(*m_badIdp, "POST", QStringLiteral("/admin/misbehave"),
+              {{QStringLiteral("issued_token_type"), QStringLiteral("correct")},
+               {QStringLiteral("jwks"), QStringLiteral("unavailable")}});
+    const QStringList login{QStringLiteral("enterprise"), QStringLiteral("login"), QStringLiteral("--id-token-stdin")};
+
+    const auto refused = m_badDaemon->cli(login, idToken.toUtf8(), kLoginTimeoutMs);
+    QVERIFY2(refused.exitCode != 0, refused.out.constData());
+    QVERIFY2(refused.err.contains("--allow-unverified-id-token"), refused.err.constData());
+
+    const auto accepted = m_badDaemon->cli(login + QStringList{QStringLiteral("--allow-unverified-id-token")},
+                                           idToken.toUtf8(), kLoginTimeoutMs);
+    adminCall(*m_badIdp, "POST", QStringLiteral("/admin/misbehave"),
+              {{QStringLiteral("jwks"), QStringLiteral("served")}});
+    QVERIFY2(accepted.exitCode == 0, accepted.err.constData());
+    QVERIFY2(accepted.out.contains("signed in at " + issuer.toUtf8()), accepted.out.constData());
+    QVERIFY2(accepted.err.contains("warning: the ID token's signature was NOT checked"), accepted.err.constData());
+    const auto status = m_badDaemon->cli({QStringLiteral("enterprise"), QStringLiteral("status")});
+    QVERIFY2(status.exitCode == 0, status.err.constData());
+    QVERIFY2(status.out.contains("its signature was NOT checked: accepted with --allow-unverified-id-token"),
+             status.out.constData());
+    QCOMPARE(auditEntries(*m_badDaemon, QStringLiteral("enterprise.id_token_unverified")).size(), 1);
+    for (const QByteArray &output : {refused.out, refused.err, accepted.out, accepted.err, status.out}) {
+        QVERIFY2(!output.contains(idToken.toUtf8()), "the ID token in the CLI's output");
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEnterpriseEndToEnd)

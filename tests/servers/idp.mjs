@@ -34,8 +34,9 @@
 //                          exchange for it is refused "access to <resource> revoked by admin")
 //   POST /admin/clients    {"audience":AS issuer,"client_id":Latchkey's client id there}
 //   POST /admin/misbehave  {"id_token":"none"|"bad_signature"|"wrong_aud"|"expired"|"wrong_nonce",
-//                          "issued_token_type":"correct"|"wrong"}: ID tokens in token responses are
-//                          altered so; exchanges answer with an access_token issued_token_type
+//                          "issued_token_type":"correct"|"wrong","jwks":"served"|"unavailable"}: ID tokens
+//                          in token responses are altered so; exchanges answer with an access_token
+//                          issued_token_type; GET /jwks answers 503 (the exchange itself still checks)
 //   POST /admin/reset-stats
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -108,7 +109,7 @@ const provider = new Provider(issuer, {
 const approvals = new Map(); // sub → Set(resource)
 const revoked = new Map(); // sub → Set(resource) removed by the admin
 const clientAtAs = new Map(); // AS issuer → Latchkey's client_id there
-const misbehave = { id_token: 'none', issued_token_type: 'correct' };
+const misbehave = { id_token: 'none', issued_token_type: 'correct', jwks: 'served' };
 function freshStats() {
     return {
         authorization_requests: 0,
@@ -222,6 +223,11 @@ provider.use(async (ctx, next) => {
     if (ctx.method === 'GET' && ctx.path === '/auth') {
         stats.authorization_requests += 1;
     }
+    if (ctx.method === 'GET' && ctx.path === '/jwks' && misbehave.jwks === 'unavailable') {
+        ctx.status = 503;
+        ctx.body = { error: 'temporarily_unavailable' };
+        return;
+    }
     await next();
     if (ctx.method === 'POST' && ctx.path === '/token/revocation' && ctx.status === 200) {
         stats.revocations += 1;
@@ -305,13 +311,17 @@ const admin = http.createServer(async (req, res) => {
             const body = await readJson(req);
             const idToken = body.id_token ?? misbehave.id_token;
             const issuedType = body.issued_token_type ?? misbehave.issued_token_type;
+            const jwks = body.jwks ?? misbehave.jwks;
             if (!ID_TOKEN_MODES.has(idToken)) {
                 throw new BadRequest(`"id_token" must be one of ${[...ID_TOKEN_MODES].join(', ')}`);
             }
             if (!['correct', 'wrong'].includes(issuedType)) {
                 throw new BadRequest('"issued_token_type" must be "correct" or "wrong"');
             }
-            Object.assign(misbehave, { id_token: idToken, issued_token_type: issuedType });
+            if (!['served', 'unavailable'].includes(jwks)) {
+                throw new BadRequest('"jwks" must be "served" or "unavailable"');
+            }
+            Object.assign(misbehave, { id_token: idToken, issued_token_type: issuedType, jwks });
             json(res, 200, misbehave);
         } else {
             json(res, 404, { error: 'no such admin endpoint' });
