@@ -415,6 +415,14 @@ try {
         assert.equal(answer.body.issued_token_type, 'urn:ietf:params:oauth:token-type:access_token');
         await postJson(`${idp.admin}/admin/misbehave`, { issued_token_type: 'correct' });
     });
+    await check('IdP misbehaves (jwks unavailable): GET /jwks answers 503, the exchange still verifies', async () => {
+        await postJson(`${idp.admin}/admin/misbehave`, { jwks: 'unavailable' });
+        assert.equal((await fetch(`${idp.issuer}/jwks`)).status, 503);
+        const { id_token: idToken } = await refresh();
+        assert.equal((await exchange(A, idToken)).status, 200);
+        await postJson(`${idp.admin}/admin/misbehave`, { jwks: 'served' });
+        assert.equal((await fetch(`${idp.issuer}/jwks`)).status, 200);
+    });
     await check('IdP admin: bad input gets 400 and a clear error', async () => {
         const response = await fetch(`${idp.admin}/admin/misbehave`, { method: 'POST', body: '{"id_token":"nonsense"}' });
         assert.equal(response.status, 400);
