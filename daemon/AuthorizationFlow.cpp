@@ -156,7 +156,7 @@ AuthorizationFlow::AuthorizationFlow(QNetworkAccessManager *network, Authorizati
                     return;
                 }
                 QString error;
-                auto tokens = TokenSet::fromTokenResponse(body, QDateTime::currentSecsSinceEpoch(), &error);
+                auto tokens = TokenSet::fromTokenResponse(body, QDateTime::currentMSecsSinceEpoch(), &error);
                 if (!tokens) {
                     finish(std::nullopt, error);
                     return;

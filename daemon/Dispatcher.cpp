@@ -230,7 +230,7 @@ Json Dispatcher::describe(const ServerRecord &record) const
         }
     }
     if (record.kind == ServerRecord::Kind::Remote && m_tokens) {
-        if (const qint64 expiresAt = m_tokens->expiresAt(record.name); expiresAt > 0) {
+        if (const qint64 expiresAt = m_tokens->expiresAtMs(record.name) / 1000; expiresAt > 0) {
             json["expires_at"] = expiresAt;
         }
     }
@@ -881,10 +881,10 @@ void Dispatcher::tokenGet(const Request &request, const ipc::PeerCredentials &pe
             reply(
                 Response::success(id, {{"access_token", answer.accessToken.toStdString()},
                                        {"token_type", "Bearer"},
-                                       {"expires_at", answer.expiresAt},
+                                       {"expires_at", answer.expiresAtMs / 1000},
                                        {"resource", record ? record->remote.resource.toStdString() : std::string()}}));
         },
-        30, rejected);
+        std::chrono::seconds(30), rejected);
 }
 
 void Dispatcher::serverResolve(const Request &request, Reply reply)

@@ -811,7 +811,7 @@ void EnterpriseSession::bearer(std::shared_ptr<Run> run, const QString &assertio
                     return;
                 }
                 QString invalid;
-                auto tokens = TokenSet::fromTokenResponse(response.body, now(), &invalid);
+                auto tokens = TokenSet::fromTokenResponse(response.body, QDateTime::currentMSecsSinceEpoch(), &invalid);
                 if (!tokens) {
                     failed(true, invalid);
                     return;
@@ -833,7 +833,7 @@ void EnterpriseSession::bearer(std::shared_ptr<Run> run, const QString &assertio
                     m_audit.record("enterprise.token", {{"server", utf8(run->server)},
                                                         {"result", "issued"},
                                                         {"token", AuditLog::hashId(set.accessToken.toUtf8())}});
-                    done({set.accessToken, {}, {}, set.expiresAt});
+                    done({set.accessToken, {}, {}, set.expiresAtMs});
                 });
             });
     });

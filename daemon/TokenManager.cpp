@@ -2,6 +2,7 @@
 
 #include "AuditLog.h"
 #include "ClientAuthentication.h"
+#include "ClientCredentialsGrant.h"
 #include "ClientRegistration.h"
 #include "HttpFetcher.h"
 #include "Logging.h"
@@ -18,13 +19,27 @@ namespace error = ipc::error;
 
 namespace {
 
-qint64 now()
+using std::chrono::milliseconds;
+
+constexpr qint64 kFirstRetryMs = 15 * 1000;
+constexpr qint64 kMaxRetryMs = 600 * 1000;
+constexpr qint64 kMaxTimerMs = 24LL * 3600 * 1000;
+// What a token handed out in place of a failed renewal must still have left (at most a quarter of its
+// lifetime): not its last sub-second.
+constexpr milliseconds kLastMoment{1000};
+
+// The validity a token must have left to be handed out: `wanted`, but at most a quarter of its lifetime
+// (asking 30 s of a 20 s token would refresh forever).
+qint64 margin(const TokenSet &tokens, milliseconds wanted)
 {
-    return QDateTime::currentSecsSinceEpoch();
+    const qint64 lifetime = tokens.lifetimeMs();
+    return lifetime > 0 ? std::min<qint64>(wanted.count(), lifetime / 4) : wanted.count();
 }
 
-constexpr int kFirstRetrySeconds = 15;
-constexpr int kMaxRetrySeconds = 600;
+QString utc(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODate);
+}
 
 } // namespace
 
@@ -33,12 +48,18 @@ struct TokenManager::Grant
     bool refreshing = false;
     QList<Callback> waiting; // askers during a refresh, each with its minimum validity
     QTimer timer;            // the next proactive refresh or retry
-    int retrySeconds = 0;
-    qint64 expiresAt = 0; // of the token set last stored, loaded or refreshed; never the token itself
+    qint64 backoffMs = 0;    // the last backoff step; 0 once a renewal succeeded
+    qint64 retryAtMs = 0;    // after a failure, no renewal before this; 0 when none failed
+    // AuditLog::hashId of the access token whose renewal failed: the backoff binds that token set only,
+    // so a new one (a sign-in, a changed grant) is renewed when it needs to be.
+    std::string failedSet;
+    QString failure;        // why, for those who ask meanwhile
+    qint64 expiresAtMs = 0; // of the token set last stored, loaded or refreshed; never the token itself
 };
 
 TokenManager::TokenManager(Vault &vault, ServerRegistry &registry, HttpFetcher &http, AuditLog &audit, QObject *parent)
-    : QObject(parent), m_vault(vault), m_registry(registry), m_http(http), m_audit(audit)
+    : QObject(parent), m_vault(vault), m_registry(registry), m_http(http),
+      m_clock([] { return QDateTime::currentMSecsSinceEpoch(); }), m_audit(audit)
 {}
 
 TokenManager::~TokenManager() = default;
@@ -88,7 +109,8 @@ void TokenManager::load(const QString &server,
     });
 }
 
-void TokenManager::accessToken(const QString &server, Callback done, qint64 minValidity, const std::string &rejected)
+void TokenManager::accessToken(const QString &server, Callback done, milliseconds minValidity,
+                               const std::string &rejected)
 {
     const ServerRecord *record = m_registry.find(server);
     if (!record || record->kind != ServerRecord::Kind::Remote) {
@@ -106,6 +128,16 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
               QString::fromLatin1(error::NeedsLogin),
               QStringLiteral("%1 needs sign-in (%2); run: latchkey login %1").arg(server, record->remote.grantReason)});
         return;
+    }
+    if (!rejected.empty()) {
+        // Whoever was refused a token never gets it back, e.g. as the fallback of a failed renewal.
+        done = [this, server, rejected, done = std::move(done)](const Answer &answer) {
+            if (!answer.accessToken.isEmpty() && AuditLog::hashId(answer.accessToken.toUtf8()) == rejected) {
+                done(retryLater(server));
+                return;
+            }
+            done(answer);
+        };
     }
     Grant &g = grant(server);
     if (g.refreshing) {
@@ -130,15 +162,24 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
                   QStringLiteral("%1 has no sign-in yet; run: latchkey login %1").arg(server)});
             return;
         }
-        // Short-lived tokens get a proportionate margin: asking 30 s of a 20 s token would refresh forever.
-        const qint64 lifetime = tokens->expiresAt - tokens->obtainedAt;
-        const qint64 margin = lifetime > 0 ? std::min(minValidity, lifetime / 4) : minValidity;
-        const bool refused = !rejected.empty() && AuditLog::hashId(tokens->accessToken.toUtf8()) == rejected;
-        if (!refused && tokens->isFresh(now(), margin)) {
-            done({tokens->accessToken, {}, {}, tokens->expiresAt});
+        const std::string current = AuditLog::hashId(tokens->accessToken.toUtf8());
+        const bool refused = !rejected.empty() && current == rejected;
+        if (!refused && tokens->isFresh(now(), margin(*tokens, minValidity))) {
+            done({tokens->accessToken, {}, {}, tokens->expiresAtMs});
             return;
         }
-        if (refused && tokens->refreshToken.isEmpty() && !renewsElsewhere(server)) {
+        Grant &pending = grant(server);
+        if (pending.refreshing) {
+            pending.waiting.append(done);
+            return;
+        }
+        // The last renewal of this very set failed and its retry is not due yet: asking again changes
+        // nothing at the AS, so it is not asked.
+        if (pending.retryAtMs > now() && pending.failedSet == current) {
+            done(backingOff(server, *tokens, refused));
+            return;
+        }
+        if (refused && tokens->refreshToken.isEmpty() && !tokens->isClientCredentials() && !renewsElsewhere(server)) {
             // The resource server refused it and nothing can renew it: only a new sign-in helps.
             markDead(server, QStringLiteral("the server refused the access token and there is no refresh token"));
             done(
@@ -147,11 +188,8 @@ void TokenManager::accessToken(const QString &server, Callback done, qint64 minV
                  QStringLiteral("%1 needs sign-in: the server refused its token; run: latchkey login %1").arg(server)});
             return;
         }
-        Grant &pending = grant(server);
         pending.waiting.append(done);
-        if (!pending.refreshing) {
-            refresh(server);
-        }
+        refresh(server);
     });
 }
 
@@ -180,17 +218,7 @@ void TokenManager::refresh(const QString &server)
             return;
         }
         if (tokens->refreshToken.isEmpty()) {
-            if (tokens->isFresh(now(), 0)) {
-                finishRefresh(server, {tokens->accessToken, {}, {}, tokens->expiresAt});
-            } else {
-                markDead(server, QStringLiteral("the access token expired and the authorization server gave no "
-                                                "refresh token"));
-                finishRefresh(
-                    server,
-                    {{},
-                     QString::fromLatin1(error::NeedsLogin),
-                     QStringLiteral("%1 needs sign-in: its token expired; run: latchkey login %1").arg(server)});
-            }
+            renewMachine(server, *tokens);
             return;
         }
         const RemoteServer remote = record->remote;
@@ -199,84 +227,169 @@ void TokenManager::refresh(const QString &server)
                                                      {QStringLiteral("client_id"), remote.clientId},
                                                      {QStringLiteral("resource"), remote.audience()}};
         ++m_refreshRequests;
-        const TokenSet previous = *tokens;
-        postAuthenticated(
-            remote, remote.authorizationServer->tokenEndpoint, form, {{"Accept", "application/json"}},
-            [this, server, previous](const HttpResponse &response) {
-                const auto audit = [this, server](const char *event, const QString &detail) {
-                    m_audit.record(event, {{"server", server.toStdString()}, {"detail", detail.toStdString()}});
-                };
-                // A passing failure keeps the grant and retries later; meanwhile a token still valid beats none.
-                const auto deferred = [this, server, previous, audit](const QString &detail) {
-                    audit("token.refresh_deferred", detail);
-                    scheduleRetry(server);
-                    if (previous.isFresh(now(), 0)) {
-                        finishRefresh(server, {previous.accessToken, {}, {}, previous.expiresAt});
-                    } else {
-                        finishRefresh(
-                            server,
-                            {{},
-                             QString::fromLatin1(error::TemporarilyUnavailable),
-                             QStringLiteral("cannot refresh %1 right now (%2); will retry").arg(server, detail)});
-                    }
-                };
-                if (!response.error.isEmpty() || response.status >= 500 || response.status == 429) {
-                    deferred(response.error.isEmpty()
-                                 ? TokenError::fromResponse(response.status, response.body).toString()
-                                 : response.error);
-                    return;
-                }
-                if (response.status < 200 || response.status >= 300) {
-                    const TokenError failure = TokenError::fromResponse(response.status, response.body);
-                    if (failure.code == QStringLiteral("temporarily_unavailable") || !failure.isFatal()) {
-                        deferred(failure.toString());
-                        return;
-                    }
-                    markDead(server, failure.toString());
-                    finishRefresh(server, {{},
-                                           QString::fromLatin1(error::NeedsLogin),
-                                           QStringLiteral("%1 needs sign-in: the authorization server "
-                                                          "refused the refresh (%2); run: latchkey login %1")
-                                               .arg(server, failure.toString())});
-                    return;
-                }
-                QString invalid;
-                auto fresh = TokenSet::fromTokenResponse(response.body, now(), &invalid);
-                if (!fresh) {
-                    deferred(invalid);
-                    return;
-                }
-                fresh->issuer = previous.issuer;
-                fresh->clientId = previous.clientId;
-                fresh->resource = previous.resource;
-                fresh->account = previous.account;
-                if (fresh->refreshToken.isEmpty()) {
-                    fresh->refreshToken = previous.refreshToken; // not rotated: keep the one we have
-                }
-                if (fresh->scope.isEmpty()) {
-                    fresh->scope = previous.scope;
-                }
-                const TokenSet rotated = *fresh;
-                // Persist first: a rotated refresh token exists only in this reply until the
-                // keychain has it. Nobody gets the new access token before that.
-                m_vault.write(vaultKey(server), rotated.serialize(),
-                              [this, server, rotated, audit](const SecretStore::Result &result) {
-                                  if (result.status != SecretStore::Status::Ok) {
-                                      markDead(server, QStringLiteral("the refreshed tokens could not be "
-                                                                      "saved: ") +
-                                                           result.message);
-                                      finishRefresh(
-                                          server,
-                                          {{}, QString::fromLatin1(error::KeychainUnavailable), result.message});
-                                      return;
-                                  }
-                                  audit("token.refreshed", QString());
-                                  grant(server).retrySeconds = 0;
-                                  schedule(server, rotated);
-                                  finishRefresh(server, {rotated.accessToken, {}, {}, rotated.expiresAt});
-                              });
-            });
+        const qint64 sentAt = now();
+        postAuthenticated(remote, remote.authorizationServer->tokenEndpoint, form, {{"Accept", "application/json"}},
+                          [this, server, previous = *tokens, sentAt](const HttpResponse &response) {
+                              renewed(server, previous, sentAt, false, response);
+                          });
     });
+}
+
+void TokenManager::renewMachine(const QString &server, const TokenSet &previous)
+{
+    // Not renewable (a person's sign-in without a refresh token): good while it lasts, then sign in.
+    const auto lastsOrDies = [this, server, previous] {
+        if (previous.isFresh(now(), margin(previous, kLastMoment))) {
+            finishRefresh(server, {previous.accessToken, {}, {}, previous.expiresAtMs});
+            return;
+        }
+        markDead(server, QStringLiteral("the access token expired and the authorization server gave no refresh token"));
+        finishRefresh(server,
+                      {{},
+                       QString::fromLatin1(error::NeedsLogin),
+                       QStringLiteral("%1 needs sign-in: its token expired; run: latchkey login %1").arg(server)});
+    };
+    const ServerRecord *record = m_registry.find(server);
+    if (!m_registration || !record || !record->remote.authorizationServer) {
+        lastsOrDies();
+        return;
+    }
+    const RemoteServer remote = record->remote;
+    m_registration->known(
+        *remote.authorizationServer, [this, server, previous, remote, lastsOrDies](
+                                         const std::optional<ClientRegistration::Client> &client, const QString &why) {
+            // Sets kept by earlier versions do not say how they were obtained: the client configuration does.
+            const bool machine =
+                previous.isClientCredentials() || (client && client->grantType == ClientCredentialsGrant::grantType());
+            if (!machine || (client && client->clientId != remote.clientId)) {
+                lastsOrDies();
+                return;
+            }
+            if (!client) { // the keychain is locked, or the client's configuration went away
+                deferRenewal(server, previous, why);
+                return;
+            }
+            QList<QPair<QString, QString>> form;
+            HttpFetcher::Headers headers;
+            const QString scope = previous.scope.isEmpty() ? remote.scopes.join(QLatin1Char(' ')) : previous.scope;
+            if (const QString cannot = ClientCredentialsGrant::prepare(*remote.authorizationServer, *client,
+                                                                       remote.audience(), scope, &form, &headers);
+                !cannot.isEmpty()) {
+                deferRenewal(server, previous, cannot); // e.g. its secret is gone: retried once it is back
+                return;
+            }
+            ++m_refreshRequests;
+            const qint64 sentAt = now();
+            m_http.postForm(remote.authorizationServer->tokenEndpoint, form, headers,
+                            [this, server, previous, sentAt](const HttpResponse &response) {
+                                renewed(server, previous, sentAt, true, response);
+                            });
+        });
+}
+
+void TokenManager::renewed(const QString &server, const TokenSet &previous, qint64 sentAtMs, bool machine,
+                           const HttpResponse &response)
+{
+    if (!response.error.isEmpty() || response.status >= 500 || response.status == 429) {
+        deferRenewal(server, previous,
+                     response.error.isEmpty() ? TokenError::fromResponse(response.status, response.body).toString()
+                                              : response.error);
+        return;
+    }
+    if (response.status < 200 || response.status >= 300) {
+        const TokenError failure = TokenError::fromResponse(response.status, response.body);
+        if (failure.code == QStringLiteral("temporarily_unavailable") || !failure.isFatal()) {
+            deferRenewal(server, previous, failure.toString());
+            return;
+        }
+        markDead(server, failure.toString());
+        finishRefresh(
+            server,
+            {{},
+             QString::fromLatin1(error::NeedsLogin),
+             QStringLiteral("%1 needs sign-in: the authorization server refused %2 (%3); run: "
+                            "latchkey login %1")
+                 .arg(server, machine ? QStringLiteral("a new token for the client") : QStringLiteral("the refresh"),
+                      failure.toString())});
+        return;
+    }
+    QString invalid;
+    auto fresh = TokenSet::fromTokenResponse(response.body, sentAtMs, &invalid);
+    if (!fresh) {
+        deferRenewal(server, previous, invalid);
+        return;
+    }
+    fresh->issuer = previous.issuer;
+    fresh->clientId = previous.clientId;
+    fresh->resource = previous.resource;
+    fresh->account = previous.account;
+    fresh->grantType = machine ? ClientCredentialsGrant::grantType() : previous.grantType;
+    if (fresh->refreshToken.isEmpty()) {
+        fresh->refreshToken = previous.refreshToken; // not rotated: keep the one we have
+    }
+    if (fresh->scope.isEmpty()) {
+        fresh->scope = previous.scope;
+    }
+    const TokenSet rotated = *fresh;
+    // Persist first: a rotated refresh token exists only in this reply until the
+    // keychain has it. Nobody gets the new access token before that.
+    m_vault.write(vaultKey(server), rotated.serialize(), [this, server, rotated](const SecretStore::Result &result) {
+        if (result.status != SecretStore::Status::Ok) {
+            markDead(server, QStringLiteral("the refreshed tokens could not be saved: ") + result.message);
+            finishRefresh(server, {{}, QString::fromLatin1(error::KeychainUnavailable), result.message});
+            return;
+        }
+        m_audit.record("token.refreshed", {{"server", server.toStdString()}, {"detail", std::string()}});
+        resetBackoff(server);
+        schedule(server, rotated);
+        finishRefresh(server, {rotated.accessToken, {}, {}, rotated.expiresAtMs});
+    });
+}
+
+void TokenManager::deferRenewal(const QString &server, const TokenSet &previous, const QString &detail)
+{
+    m_audit.record("token.refresh_deferred", {{"server", server.toStdString()}, {"detail", detail.toStdString()}});
+    Grant &g = grant(server);
+    g.backoffMs = g.backoffMs == 0 ? kFirstRetryMs : std::min(g.backoffMs * 2, kMaxRetryMs);
+    g.retryAtMs = now() + g.backoffMs;
+    g.failedSet = AuditLog::hashId(previous.accessToken.toUtf8());
+    g.failure = detail;
+    g.timer.start(static_cast<int>(g.backoffMs));
+    finishRefresh(server, backingOff(server, previous, false));
+}
+
+TokenManager::Answer TokenManager::backingOff(const QString &server, const TokenSet &tokens, bool refused) const
+{
+    // Meanwhile a token still valid beats none.
+    if (!refused && tokens.isFresh(now(), margin(tokens, kLastMoment))) {
+        return {tokens.accessToken, {}, {}, tokens.expiresAtMs};
+    }
+    return retryLater(server);
+}
+
+TokenManager::Answer TokenManager::retryLater(const QString &server) const
+{
+    const auto slot = m_grants.value(server);
+    if (!slot || slot->retryAtMs == 0) {
+        return {{},
+                QString::fromLatin1(error::TemporarilyUnavailable),
+                QStringLiteral("no new token for %1 yet; try again").arg(server)};
+    }
+    return {{},
+            QString::fromLatin1(error::TemporarilyUnavailable),
+            QStringLiteral("cannot renew the token of %1 right now (%2); the next try is at %3 (in %4 s)")
+                .arg(server, slot->failure, utc(slot->retryAtMs))
+                .arg(std::max<qint64>(0, (slot->retryAtMs - now() + 999) / 1000))};
+}
+
+void TokenManager::resetBackoff(const QString &server)
+{
+    Grant &g = grant(server);
+    g.timer.stop();
+    g.backoffMs = 0;
+    g.retryAtMs = 0;
+    g.failedSet.clear();
+    g.failure.clear();
 }
 
 void TokenManager::postAuthenticated(const RemoteServer &remote, const QUrl &url, QList<QPair<QString, QString>> form,
@@ -313,30 +426,29 @@ void TokenManager::finishRefresh(const QString &server, const Answer &answer)
     }
 }
 
-qint64 TokenManager::expiresAt(const QString &server) const
+qint64 TokenManager::expiresAtMs(const QString &server) const
 {
     const auto slot = m_grants.value(server);
-    return slot ? slot->expiresAt : 0;
+    return slot ? slot->expiresAtMs : 0;
+}
+
+qint64 TokenManager::retryAtMs(const QString &server) const
+{
+    const auto slot = m_grants.value(server);
+    return slot ? slot->retryAtMs : 0;
 }
 
 void TokenManager::schedule(const QString &server, const TokenSet &tokens)
 {
-    grant(server).expiresAt = tokens.expiresAt;
+    Grant &g = grant(server);
+    g.expiresAtMs = tokens.expiresAtMs;
     // 75-80 % of the lifetime, jittered so many grants do not refresh in lockstep.
     const double fraction = 0.75 + QRandomGenerator::global()->bounded(0.05);
     const qint64 at = tokens.refreshAt(fraction);
-    if (at == 0 || (tokens.refreshToken.isEmpty() && !renewsElsewhere(server))) {
+    if (at == 0 || (tokens.refreshToken.isEmpty() && !tokens.isClientCredentials() && !renewsElsewhere(server))) {
         return;
     }
-    const qint64 delay = std::max<qint64>(0, at - now());
-    grant(server).timer.start(static_cast<int>(std::min<qint64>(delay, 24 * 3600) * 1000));
-}
-
-void TokenManager::scheduleRetry(const QString &server)
-{
-    Grant &g = grant(server);
-    g.retrySeconds = g.retrySeconds == 0 ? kFirstRetrySeconds : std::min(g.retrySeconds * 2, kMaxRetrySeconds);
-    g.timer.start(g.retrySeconds * 1000);
+    g.timer.start(static_cast<int>(std::clamp<qint64>(at - now(), 0, kMaxTimerMs)));
 }
 
 void TokenManager::setGrantState(const QString &server, int state, const QString &reason)
@@ -357,8 +469,8 @@ void TokenManager::setGrantState(const QString &server, int state, const QString
 
 void TokenManager::markDead(const QString &server, const QString &reason)
 {
-    grant(server).timer.stop();
-    grant(server).expiresAt = 0;
+    resetBackoff(server);
+    grant(server).expiresAtMs = 0;
     m_audit.record("grant.dead", {{"server", server.toStdString()}, {"reason", reason.toStdString()}});
     m_vault.remove(vaultKey(server), [](const SecretStore::Result &) {});
     setGrantState(server, static_cast<int>(RemoteServer::GrantState::NeedsLogin), reason);
@@ -372,7 +484,7 @@ void TokenManager::store(const QString &server, const TokenSet &tokens, std::fun
                 done(QStringLiteral("the keychain is unavailable: %1 (the sign-in was not kept)").arg(result.message));
                 return;
             }
-            grant(server).retrySeconds = 0;
+            resetBackoff(server); // a new grant: whatever failed before concerned the old one
             setGrantState(server, static_cast<int>(RemoteServer::GrantState::Active), {});
             schedule(server, tokens);
             done({});
@@ -381,12 +493,12 @@ void TokenManager::store(const QString &server, const TokenSet &tokens, std::fun
 
 void TokenManager::signOut(const QString &server, std::function<void(const QString &note)> done)
 {
-    grant(server).timer.stop();
+    resetBackoff(server);
     load(server, [this, server, done](const std::optional<TokenSet> &tokens, const QString &) {
         const ServerRecord *record = m_registry.find(server);
         const auto forget = [this, server, done](const QString &note) {
             m_vault.remove(vaultKey(server), [this, server, done, note](const SecretStore::Result &) {
-                grant(server).expiresAt = 0;
+                grant(server).expiresAtMs = 0;
                 setGrantState(server, static_cast<int>(RemoteServer::GrantState::None), {});
                 m_audit.record("grant.signed_out",
                                {{"server", server.toStdString()}, {"revocation", note.toStdString()}});

@@ -22,30 +22,54 @@ QString str(const json &doc, const char *key)
 
 // Far beyond any real token's lifetime or timestamp, and small enough that adding one to the other
 // cannot overflow.
-constexpr qint64 kMaxLifetime = 10LL * 365 * 24 * 3600;
-constexpr qint64 kMaxTime = 253402300799; // 9999-12-31T23:59:59Z
+constexpr qint64 kMaxLifetime = 10LL * 365 * 24 * 3600; // seconds
+constexpr qint64 kMaxTime = 253402300799;               // 9999-12-31T23:59:59Z, in seconds
+constexpr qint64 kMaxTimeMs = kMaxTime * 1000 + 999;
 
-// Saturating: a number out of range is not undefined behaviour to convert, it is just very large.
-qint64 integer(const json &doc, const char *key)
+// Saturating at `cap`: a number out of range is not undefined behaviour to convert, it is just very large.
+qint64 integer(const json &doc, const char *key, qint64 cap)
 {
     const auto it = doc.find(key);
     if (it == doc.end()) {
         return 0;
     }
     if (it->is_number_unsigned()) {
-        return static_cast<qint64>(std::min<std::uint64_t>(it->get<std::uint64_t>(), kMaxTime));
+        return static_cast<qint64>(std::min<std::uint64_t>(it->get<std::uint64_t>(), static_cast<std::uint64_t>(cap)));
     }
     if (it->is_number_integer()) {
         return it->get<qint64>();
     }
     if (it->is_number_float()) {
         const double value = it->get<double>();
-        return value >= static_cast<double>(kMaxTime) ? kMaxTime : value > 0 ? static_cast<qint64>(value) : 0;
+        return value >= static_cast<double>(cap) ? cap : value > 0 ? static_cast<qint64>(value) : 0;
     }
     if (it->is_string()) { // some servers send "3600"
         return QString::fromStdString(it->get<std::string>()).toLongLong();
     }
     return 0;
+}
+
+// expires_in in milliseconds: whole seconds as a rule, a fraction kept if an AS sends one.
+qint64 expiresInMs(const json &doc)
+{
+    const auto it = doc.find("expires_in");
+    if (it != doc.end() && it->is_number_float()) {
+        const double seconds = it->get<double>();
+        return seconds >= static_cast<double>(kMaxLifetime) ? kMaxLifetime * 1000
+               : seconds > 0                                ? static_cast<qint64>(seconds * 1000)
+                                                            : 0;
+    }
+    return std::min(integer(doc, "expires_in", kMaxLifetime), kMaxLifetime) * 1000;
+}
+
+// A stored time: milliseconds where this version wrote them, else the whole seconds of earlier ones.
+qint64 storedTime(const json &doc, const char *msKey, const char *secondsKey)
+{
+    if (doc.contains(msKey)) {
+        return integer(doc, msKey, kMaxTimeMs);
+    }
+    const qint64 seconds = integer(doc, secondsKey, kMaxTime);
+    return seconds > kMaxTime || seconds < 0 ? -1 : seconds * 1000;
 }
 
 // Text from the AS that a person will read, in a terminal too: no control characters (escape
@@ -70,17 +94,15 @@ std::optional<json> object(const QByteArray &body)
 
 } // namespace
 
-bool TokenSet::isFresh(qint64 now, qint64 margin) const
+bool TokenSet::isFresh(qint64 nowMs, qint64 marginMs) const
 {
-    return !accessToken.isEmpty() && (expiresAt == 0 || expiresAt - now > margin);
+    return !accessToken.isEmpty() && (expiresAtMs == 0 || expiresAtMs - nowMs > marginMs);
 }
 
 qint64 TokenSet::refreshAt(double fraction) const
 {
-    if (expiresAt == 0 || obtainedAt == 0 || expiresAt <= obtainedAt) {
-        return 0;
-    }
-    return obtainedAt + static_cast<qint64>(static_cast<double>(expiresAt - obtainedAt) * fraction);
+    const qint64 lifetime = lifetimeMs();
+    return lifetime == 0 ? 0 : obtainedAtMs + static_cast<qint64>(static_cast<double>(lifetime) * fraction);
 }
 
 bool TokenSet::isBoundTo(const QString &iss, const QString &client, const QString &res) const
@@ -94,8 +116,12 @@ QByteArray TokenSet::serialize() const
                       {"refresh_token", refreshToken.toStdString()},
                       {"token_type", tokenType.toStdString()},
                       {"scope", scope.toStdString()},
-                      {"obtained_at", obtainedAt},
-                      {"expires_at", expiresAt},
+                      // Whole seconds (rounded towards "expired") for earlier versions; they ignore the rest.
+                      {"obtained_at", obtainedAtMs / 1000},
+                      {"expires_at", expiresAtMs / 1000},
+                      {"obtained_at_ms", obtainedAtMs},
+                      {"expires_at_ms", expiresAtMs},
+                      {"grant_type", grantType.toStdString()},
                       {"issuer", issuer.toStdString()},
                       {"client_id", clientId.toStdString()},
                       {"resource", resource.toStdString()},
@@ -107,7 +133,7 @@ QByteArray TokenSet::serialize() const
 std::optional<TokenSet> TokenSet::deserialize(const QByteArray &data)
 {
     const auto doc = object(data);
-    if (!doc || integer(*doc, "v") != 1) {
+    if (!doc || integer(*doc, "v", 1000) != 1) {
         return std::nullopt;
     }
     TokenSet set;
@@ -115,20 +141,21 @@ std::optional<TokenSet> TokenSet::deserialize(const QByteArray &data)
     set.refreshToken = str(*doc, "refresh_token");
     set.tokenType = str(*doc, "token_type");
     set.scope = str(*doc, "scope");
-    set.obtainedAt = integer(*doc, "obtained_at");
-    set.expiresAt = integer(*doc, "expires_at");
+    set.obtainedAtMs = storedTime(*doc, "obtained_at_ms", "obtained_at");
+    set.expiresAtMs = storedTime(*doc, "expires_at_ms", "expires_at");
+    set.grantType = str(*doc, "grant_type");
     set.issuer = str(*doc, "issuer");
     set.clientId = str(*doc, "client_id");
     set.resource = str(*doc, "resource");
     set.account = str(*doc, "account");
-    if (set.accessToken.isEmpty() || set.resource.isEmpty() || set.obtainedAt < 0 || set.obtainedAt > kMaxTime ||
-        set.expiresAt < 0 || set.expiresAt > kMaxTime) {
+    if (set.accessToken.isEmpty() || set.resource.isEmpty() || set.obtainedAtMs < 0 || set.obtainedAtMs > kMaxTimeMs ||
+        set.expiresAtMs < 0 || set.expiresAtMs > kMaxTimeMs) {
         return std::nullopt;
     }
     return set;
 }
 
-std::optional<TokenSet> TokenSet::fromTokenResponse(const QByteArray &body, qint64 now, QString *error)
+std::optional<TokenSet> TokenSet::fromTokenResponse(const QByteArray &body, qint64 nowMs, QString *error)
 {
     const auto doc = object(body);
     if (!doc) {
@@ -153,9 +180,9 @@ std::optional<TokenSet> TokenSet::fromTokenResponse(const QByteArray &body, qint
         return std::nullopt;
     }
     set.scope = str(*doc, "scope");
-    set.obtainedAt = now;
-    if (const qint64 lifetime = integer(*doc, "expires_in"); lifetime > 0) {
-        set.expiresAt = now + std::min(lifetime, kMaxLifetime);
+    set.obtainedAtMs = nowMs;
+    if (const qint64 lifetime = expiresInMs(*doc); lifetime > 0) {
+        set.expiresAtMs = nowMs + lifetime;
     }
     return set;
 }

@@ -111,7 +111,7 @@ private Q_SLOTS:
 private:
     bool waitUntilAsIdle();
     QString grantState(QString *reason = nullptr);
-    // The stored token set, once the refresh it holds is due (75 % of its lifetime, whole seconds).
+    // The stored token set, once the refresh it holds is due (75 % of its lifetime, in milliseconds).
     QJsonObject waitUntilRefreshDue();
     // After a restart: the grant settles (refreshed and persisted, or needs_login), `latchkey servers
     // --json` and servers.json parse, and token.get answers accordingly. *detail says what was seen.
@@ -170,10 +170,10 @@ QString TestRefreshCrashSafety::grantState(QString *reason)
 QJsonObject TestRefreshCrashSafety::waitUntilRefreshDue()
 {
     const QJsonObject stored = m_grant->keychainTokenSet();
-    const qint64 obtainedAt = stored.value(QStringLiteral("obtained_at")).toInteger();
-    const qint64 lifetime = stored.value(QStringLiteral("expires_at")).toInteger() - obtainedAt;
+    const qint64 obtainedAt = stored.value(QStringLiteral("obtained_at_ms")).toInteger();
+    const qint64 lifetime = stored.value(QStringLiteral("expires_at_ms")).toInteger() - obtainedAt;
     const qint64 dueAt = obtainedAt + lifetime * 3 / 4;
-    if (stored.isEmpty() || !QTest::qWaitFor([&] { return nowSecs() >= dueAt; }, 10000)) {
+    if (stored.isEmpty() || !QTest::qWaitFor([&] { return QDateTime::currentMSecsSinceEpoch() >= dueAt; }, 10000)) {
         return {};
     }
     return stored;

@@ -33,9 +33,9 @@ constexpr int kConnections = 25;
 constexpr int kPerConnection = 2;
 constexpr int kRequests = kProcesses * kConnections * kPerConnection;
 
-qint64 nowSecs()
+qint64 nowMs()
 {
-    return QDateTime::currentSecsSinceEpoch();
+    return QDateTime::currentMSecsSinceEpoch();
 }
 
 } // namespace
@@ -217,18 +217,18 @@ void TestSingleFlight::stormAtTheMomentTheTokenGoesStale()
     const QString previous = stored.value(QStringLiteral("access_token")).toString();
     QVERIFY(!previous.isEmpty());
     m_tokens << previous;
-    // TokenManager's rule: stale once less than min(30 s, a quarter of the lifetime) is left.
-    const qint64 expiresAt = stored.value(QStringLiteral("expires_at")).toInteger();
-    const qint64 lifetime = expiresAt - stored.value(QStringLiteral("obtained_at")).toInteger();
-    QCOMPARE(lifetime, qint64(kAccessTtl));
-    const qint64 staleAt = expiresAt - std::min<qint64>(30, lifetime / 4);
-    QVERIFY2(nowSecs() < staleAt, "the sign-in took so long that the token is stale already");
+    // TokenManager's rule: stale once less than min(30 s, a quarter of the lifetime) is left (in ms).
+    const qint64 expiresAt = stored.value(QStringLiteral("expires_at_ms")).toInteger();
+    const qint64 lifetime = expiresAt - stored.value(QStringLiteral("obtained_at_ms")).toInteger();
+    QCOMPARE(lifetime, qint64(kAccessTtl) * 1000);
+    const qint64 staleAt = expiresAt - std::min<qint64>(30000, lifetime / 4);
+    QVERIFY2(nowMs() < staleAt, "the sign-in took so long that the token is stale already");
     const int refreshesBefore = m_grant->asStats().value(QStringLiteral("refresh_grants")).toInt();
     QCOMPARE(refreshesBefore, 0);
 
     Storm storm;
     QVERIFY(runStorm(
-        &storm, [&] { return nowSecs() >= staleAt; }, (kAccessTtl + 5) * 1000));
+        &storm, [&] { return nowMs() >= staleAt; }, (kAccessTtl + 5) * 1000));
     verifyStorm(storm, previous, refreshesBefore, "stale in a running daemon");
 }
 
@@ -237,9 +237,9 @@ void TestSingleFlight::stormAtDaemonStartAfterExpiry()
     QVERIFY(m_grant->daemon().stop());
     const QJsonObject stored = m_grant->keychainTokenSet();
     const QString previous = stored.value(QStringLiteral("access_token")).toString();
-    const qint64 expiresAt = stored.value(QStringLiteral("expires_at")).toInteger();
+    const qint64 expiresAt = stored.value(QStringLiteral("expires_at_ms")).toInteger();
     // Expired for real while no daemon ran (a laptop waking up).
-    QVERIFY(QTest::qWaitFor([&] { return nowSecs() >= expiresAt; }, (kAccessTtl + 5) * 1000));
+    QVERIFY(QTest::qWaitFor([&] { return nowMs() >= expiresAt; }, (kAccessTtl + 5) * 1000));
     const int refreshesBefore = m_grant->asStats().value(QStringLiteral("refresh_grants")).toInt();
     QVERIFY(m_grant->daemon().start());
 

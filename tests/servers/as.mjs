@@ -4,7 +4,8 @@
 //   node as.mjs [--port 0] [--access-ttl 20]
 //
 // Prints one JSON line on stdout once it listens: {"issuer":"http://127.0.0.1:PORT","port":PORT,
-// "introspection":{"client_id":...,"client_secret":...}}. Everything else goes to stderr.
+// "introspection":{"client_id":...,"client_secret":...},"machine":{"client_id":...,"client_secret":...}}.
+// Everything else goes to stderr.
 //
 // - PKCE required for every client, S256 only (oidc-provider supports nothing else).
 // - Resource indicators (RFC 8707): any resource on 127.0.0.1 gets JWT access tokens with aud = the
@@ -13,12 +14,16 @@
 //   and accepted too), rotated on every use by public clients.
 // - Dynamic client registration (open), revocation, introspection (a confidential client for the
 //   tests, printed in the ready line, may introspect any token).
+// - The client credentials grant for a pre-registered machine client (client_secret_basic, printed in
+//   the ready line as "machine"): JWT access tokens for the resource, lifetime --access-ttl seconds.
 // - devInteractions: the real login and consent pages. RFC 9207 `iss` in every authorization
 //   response (oidc-provider always adds it and advertises it).
 //
 // Test hooks (this server listens on 127.0.0.1 only):
 //   GET  /__test/stats               {"refresh_grants":N,"token_grants":{grant_type:N},
-//                                    "token_grants_without_resource":{grant_type:N},"registrations":N}
+//                                    "token_grants_without_resource":{grant_type:N},"registrations":N,
+//                                    "token_grant_times":{grant_type:[ms since the epoch of each success]},
+//                                    "failed_token_requests":{grant_type:N}}
 //   GET  /__test/access-token?token= {"active":bool,...}: is this JWT access token still good
 //                                    (signature, exp, and its grant not revoked)? JWT access tokens
 //                                    are self-contained, so the real introspection endpoint refuses them.
@@ -31,6 +36,10 @@
 //                                    reuse interval). S = 0 (the default) is oidc-provider's strict rule:
 //                                    reuse revokes the grant. /__test/stats then also reports
 //                                    token_requests_in_flight, refresh_responses_held, grace_reuses.
+//   POST /__test/token-endpoint?fail_status=N
+//                                    N > 0: every token request is answered N with error
+//                                    temporarily_unavailable, without reaching oidc-provider (an AS in
+//                                    trouble), and counted in failed_token_requests; 0 (the default) ends it.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
@@ -52,6 +61,7 @@ if (!Number.isInteger(accessTtl) || accessTtl < 1) {
 
 const RESOURCE_SCOPES = 'mcp:tools mcp:admin';
 const introspector = { client_id: 'latchkey-tests-introspector', client_secret: randomBytes(24).toString('base64url') };
+const machine = { client_id: 'latchkey-tests-machine', client_secret: randomBytes(24).toString('base64url') };
 
 const { privateKey } = await generateKeyPair('RS256', { extractable: true });
 const signingKey = { ...(await exportJWK(privateKey)), kid: 'as-test-key', alg: 'RS256', use: 'sig' };
@@ -83,6 +93,13 @@ const provider = new Provider(issuer, {
             redirect_uris: [],
             token_endpoint_auth_method: 'client_secret_basic',
         },
+        {
+            ...machine,
+            grant_types: ['client_credentials'],
+            response_types: [],
+            redirect_uris: [],
+            token_endpoint_auth_method: 'client_secret_basic',
+        },
     ],
     scopes: ['openid', 'offline_access'],
     responseTypes: ['code'],
@@ -90,6 +107,7 @@ const provider = new Provider(issuer, {
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: {
         devInteractions: { enabled: true },
+        clientCredentials: { enabled: true },
         registration: { enabled: true },
         revocation: { enabled: true },
         introspection: {
@@ -131,12 +149,20 @@ const provider = new Provider(issuer, {
         Session: 24 * 3600,
         Interaction: 600,
         AuthorizationCode: 60,
+        ClientCredentials: accessTtl,
     },
     findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
 });
 
 // Bookkeeping for the test hooks.
-const stats = { refresh_grants: 0, token_grants: {}, token_grants_without_resource: {}, registrations: 0 };
+const stats = {
+    refresh_grants: 0,
+    token_grants: {},
+    token_grants_without_resource: {},
+    registrations: 0,
+    token_grant_times: {},
+    failed_token_requests: {},
+};
 const grantOfAccessToken = new Map(); // jti → grantId
 const grantIds = new Set();
 
@@ -150,7 +176,11 @@ function countGrant(ctx) {
         stats.refresh_grants += 1;
     }
 }
-provider.on('grant.success', countGrant);
+provider.on('grant.success', (ctx) => {
+    countGrant(ctx);
+    const type = ctx.oidc?.params?.grant_type ?? 'unknown';
+    (stats.token_grant_times[type] ??= []).push(Date.now());
+});
 provider.on('grant.error', (ctx, error) => {
     countGrant(ctx);
     console.error(`as: token request failed: ${error.error ?? error.name}: ${error.error_detail ?? error.error_description ?? error.message}`);
@@ -169,7 +199,7 @@ for (const event of ['authorization.error', 'registration_create.error', 'revoca
 }
 
 // The /__test/token-endpoint knobs, applied around oidc-provider's own token endpoint.
-const tokenKnobs = { holdMs: 0, graceSeconds: 0 };
+const tokenKnobs = { holdMs: 0, graceSeconds: 0, failStatus: 0 };
 const rotatedTo = new Map(); // a rotated refresh token → { successor, at }
 Object.assign(stats, { token_requests_in_flight: 0, refresh_responses_held: 0, grace_reuses: 0 });
 
@@ -184,6 +214,15 @@ async function readBody(req) {
 provider.use(async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== '/token') {
         await next();
+        return;
+    }
+    if (tokenKnobs.failStatus > 0) {
+        const form = new URLSearchParams(await readBody(ctx.req));
+        const type = form.get('grant_type') ?? 'unknown';
+        stats.failed_token_requests[type] = (stats.failed_token_requests[type] ?? 0) + 1;
+        ctx.status = tokenKnobs.failStatus;
+        ctx.set('cache-control', 'no-store');
+        ctx.body = { error: 'temporarily_unavailable', error_description: 'the test AS fails token requests' };
         return;
     }
     stats.token_requests_in_flight += 1;
@@ -275,7 +314,7 @@ server.on('request', async (req, res) => {
             // grant checks the grant and answers invalid_grant.
             json(res, 200, { revoked });
         } else if (req.method === 'POST' && url.pathname === '/__test/token-endpoint') {
-            for (const [param, knob] of [['hold_ms', 'holdMs'], ['grace_seconds', 'graceSeconds']]) {
+            for (const [param, knob] of [['hold_ms', 'holdMs'], ['grace_seconds', 'graceSeconds'], ['fail_status', 'failStatus']]) {
                 if (url.searchParams.has(param)) {
                     const value = Number(url.searchParams.get(param));
                     if (!Number.isFinite(value) || value < 0) {
@@ -294,7 +333,7 @@ server.on('request', async (req, res) => {
     }
 });
 
-process.stdout.write(`${JSON.stringify({ issuer, port, introspection: introspector })}\n`);
+process.stdout.write(`${JSON.stringify({ issuer, port, introspection: introspector, machine })}\n`);
 
 for (const signal of ['SIGTERM', 'SIGINT']) {
     process.on(signal, () => {

@@ -767,7 +767,7 @@ void TestEnterpriseSession::serversDroppedFromThePolicyAreRetired()
     QVERIFY2(m_registry->add(mine, &why), qPrintable(why));
     TokenSet own;
     own.accessToken = QStringLiteral("mine-at");
-    own.expiresAt = now() + 3600;
+    own.expiresAtMs = (now() + 3600) * 1000;
     m_store->write(TokenManager::vaultKey(QStringLiteral("mine")), own.serialize(), [](const SecretStore::Result &) {});
 
     // The admin drops wiki and legacy (legacy: unsupported, never had enterprise tokens).

@@ -2,8 +2,12 @@
 // remote server, and an in-process HTTP server as its AS (token and revocation endpoints):
 // fresh tokens without a request, single-flight refresh, rotation persisted before any handout,
 // `resource` and client_id on refresh, invalid_grant → needs sign-in, temporary failures → keep the grant
-// and retry, the (issuer, client, resource) binding, and sign-out with RFC 7009 revocation.
+// and retry, the (issuer, client, resource) binding, and sign-out with RFC 7009 revocation. Times in
+// milliseconds on a clock the tests can move: the backoff after a failure binds on-demand renewals too
+// (until a sign-in or a new token set), and a machine client's token (client credentials) is renewed
+// ahead of expiry with a new grant.
 #include "AuditLog.h"
+#include "ClientRegistration.h"
 #include "FakeHttpServer.h"
 #include "HttpFetcher.h"
 #include "MemoryStore.h"
@@ -21,6 +25,7 @@
 
 using latchkey::AuditLog;
 using latchkey::AuthorizationServerMetadata;
+using latchkey::ClientRegistration;
 using latchkey::HttpFetcher;
 using latchkey::MemoryStore;
 using latchkey::RemoteServer;
@@ -38,11 +43,9 @@ namespace {
 
 const QString kServer = QStringLiteral("remote");
 const QString kClientId = QStringLiteral("client-1");
-
-qint64 now()
-{
-    return QDateTime::currentSecsSinceEpoch();
-}
+constexpr qint64 kSecond = 1000;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 // MemoryStore whose writes wait until the test lets them through, like a keychain that takes its time.
 class SlowWriteStore : public SecretStore
@@ -135,6 +138,18 @@ private Q_SLOTS:
     void signOutWithoutRevocationEndpoint();
     void auditHasNoSecrets();
 
+    void subSecondLifetimeExact();
+    void onDemandRefreshBacksOff();
+    void backoffServesStillValidToken();
+    void rejectedTokenBacksOff();
+    void signInEndsBackoff();
+    void changedGrantEndsBackoff();
+    void singleFlightAfterBackoff();
+    void machineTokenRenewedAheadOfExpiry();
+    void machineTokenRenewedOnDemand();
+    void machineRenewalBacksOff();
+    void machineRenewalRefused();
+
 private:
     QString serverUrl() const { return m_server->urlString(QStringLiteral("/mcp")); }
     QString resource() const { return latchkey::oauth::ResourceUri::fromServerUrl(serverUrl()).toString(); }
@@ -146,7 +161,15 @@ private:
     std::optional<TokenSet> stored() const;
     const RemoteServer &remote() const { return m_registry->find(kServer)->remote; }
     void setRemote(const std::function<void(RemoteServer &)> &change);
-    Answer ask(qint64 minValidity = 30);
+    Answer ask(milliseconds minValidity = seconds(30), const std::string &rejected = {});
+    // The tests' clock: the real one moved by m_offsetMs, or frozen at m_frozenMs when that is set.
+    qint64 now() const { return m_frozenMs != 0 ? m_frozenMs : QDateTime::currentMSecsSinceEpoch() + m_offsetMs; }
+    // A pre-registered confidential client for the AS, configured for client credentials (oauth.json).
+    void useMachineClient();
+    TokenSet machine(qint64 obtainedAgoMs, qint64 expiresInMs, const QString &access = QStringLiteral("mt-1")) const;
+    qint64 m_offsetMs = 0;
+    qint64 m_frozenMs = 0;
+    std::unique_ptr<ClientRegistration> m_registration;
     QString signOut();
     QByteArray auditText() const;
 
@@ -192,12 +215,16 @@ void TestTokenManager::init()
     QString error;
     QVERIFY2(m_registry->add(record, &error), qPrintable(error));
 
+    m_offsetMs = 0;
+    m_frozenMs = 0;
     m_tokens = std::make_unique<TokenManager>(*m_vault, *m_registry, *m_http, *m_audit);
+    m_tokens->setClock([this] { return now(); });
 }
 
 void TestTokenManager::cleanup()
 {
     m_tokens.reset();
+    m_registration.reset();
     m_audit.reset();
     m_http.reset();
     m_registry.reset();
@@ -214,8 +241,8 @@ TokenSet TestTokenManager::tokens(qint64 obtainedAgo, qint64 expiresIn, const QS
     set.accessToken = access;
     set.refreshToken = refresh;
     set.scope = QStringLiteral("read");
-    set.obtainedAt = now() - obtainedAgo;
-    set.expiresAt = now() + expiresIn;
+    set.obtainedAtMs = now() - obtainedAgo * kSecond;
+    set.expiresAtMs = now() + expiresIn * kSecond;
     set.issuer = m_server->origin();
     set.clientId = kClientId;
     set.resource = resource();
@@ -246,10 +273,10 @@ void TestTokenManager::setRemote(const std::function<void(RemoteServer &)> &chan
     QVERIFY2(m_registry->update(record, &error), qPrintable(error));
 }
 
-Answer TestTokenManager::ask(qint64 minValidity)
+Answer TestTokenManager::ask(milliseconds minValidity, const std::string &rejected)
 {
     Asked asked;
-    m_tokens->accessToken(kServer, asked.callback(), minValidity);
+    m_tokens->accessToken(kServer, asked.callback(), minValidity, rejected);
     [&] { QTRY_COMPARE_WITH_TIMEOUT(asked.calls, 1, 15000); }();
     return asked.answer;
 }
@@ -279,7 +306,7 @@ void TestTokenManager::freshTokenWithoutRequest()
     const Answer answer = ask();
     QVERIFY2(answer.errorCode.isEmpty(), qPrintable(answer.message));
     QCOMPARE(answer.accessToken, QStringLiteral("at-1"));
-    QCOMPARE(answer.expiresAt, set.expiresAt);
+    QCOMPARE(answer.expiresAtMs, set.expiresAtMs);
     QCOMPARE(m_server->requestCount(), 0);
     QCOMPARE(m_tokens->refreshRequestCount(), 0);
 }
@@ -408,7 +435,7 @@ void TestTokenManager::refreshRequestCarriesResourceAndClient()
     QVERIFY(inKeychain);
     QCOMPARE(inKeychain->refreshToken, QStringLiteral("rt-2"));
     QVERIFY(inKeychain->isBoundTo(m_server->origin(), kClientId, resource()));
-    QVERIFY(inKeychain->expiresAt > now() + 3000);
+    QVERIFY(inKeychain->expiresAtMs > now() + 3000 * kSecond);
 }
 
 void TestTokenManager::unrotatedRefreshTokenKept()
@@ -427,7 +454,7 @@ void TestTokenManager::shortLivedTokenGetsProportionateMargin()
 {
     // A 20 s token with 15 s left is good for a 30 s request: asking 30 s of it would refresh forever.
     put(tokens(5, 15));
-    const Answer answer = ask(30);
+    const Answer answer = ask(seconds(30));
     QCOMPARE(answer.accessToken, QStringLiteral("at-1"));
     QCOMPARE(m_server->requestCount(), 0);
 }
@@ -562,7 +589,7 @@ void TestTokenManager::temporaryFailureServesStillValidToken()
     } else {
         m_server->on(QStringLiteral("/token"), Response::json(status, body));
     }
-    const Answer answer = ask(600);
+    const Answer answer = ask(seconds(600));
     QVERIFY2(answer.errorCode.isEmpty(), qPrintable(answer.message));
     QCOMPARE(answer.accessToken, QStringLiteral("at-1"));
     QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
@@ -653,9 +680,9 @@ void TestTokenManager::storeActivatesGrant()
     QCOMPARE(stored()->accessToken, QStringLiteral("at-1"));
     QCOMPARE(ask().accessToken, QStringLiteral("at-1"));
     // server.list's expires_at: known from the stored set; nothing for another server.
-    QVERIFY(m_tokens->expiresAt(kServer) > 0);
-    QCOMPARE(m_tokens->expiresAt(kServer), stored()->expiresAt);
-    QCOMPARE(m_tokens->expiresAt(QStringLiteral("other")), qint64(0));
+    QVERIFY(m_tokens->expiresAtMs(kServer) > 0);
+    QCOMPARE(m_tokens->expiresAtMs(kServer), stored()->expiresAtMs);
+    QCOMPARE(m_tokens->expiresAtMs(QStringLiteral("other")), qint64(0));
 
     m_store->setUnavailable(QStringLiteral("locked"));
     m_tokens->store(kServer, fresh(), [&](const QString &e) {
@@ -703,7 +730,7 @@ void TestTokenManager::signOutWithoutRefreshToken()
     QCOMPARE(revocations.size(), 1);
     QCOMPARE(revocations.at(0).formValue(QStringLiteral("token")), QStringLiteral("at-1"));
     QVERIFY(!m_store->contains(TokenManager::vaultKey(kServer)));
-    QCOMPARE(m_tokens->expiresAt(kServer), qint64(0));
+    QCOMPARE(m_tokens->expiresAtMs(kServer), qint64(0));
 }
 
 void TestTokenManager::signOutDeletesWhenRevocationFails_data()
@@ -769,6 +796,7 @@ void TestTokenManager::auditHasNoSecrets()
                  QList<Response>{Response::text(503, "busy"), Response::json(200, tokenResponse("at-2", "rt-2"))});
     m_server->on(QStringLiteral("/revoke"), Response::json(200, {}));
     QCOMPARE(ask().errorCode, QStringLiteral("temporarily_unavailable"));
+    m_offsetMs += 16 * kSecond; // past the backoff
     QCOMPARE(ask().accessToken, QStringLiteral("at-2"));
     signOut();
     const QByteArray audit = auditText();
@@ -777,6 +805,270 @@ void TestTokenManager::auditHasNoSecrets()
     for (const QByteArray secret : {"at-1", "rt-1", "at-2", "rt-2"}) {
         QVERIFY2(!audit.contains(secret), secret.constData());
     }
+}
+
+void TestTokenManager::useMachineClient()
+{
+    ClientRegistration::Settings settings;
+    settings.preregistered.insert(m_server->origin(), kClientId);
+    settings.grantTypes.insert(m_server->origin(), QStringLiteral("client_credentials"));
+    m_store->write(ClientRegistration::secretVaultKey(m_server->origin()), "machine-secret",
+                   [](const SecretStore::Result &) {});
+    m_registration = std::make_unique<ClientRegistration>(*m_http, *m_vault, settings);
+    m_tokens->setClientRegistration(m_registration.get());
+}
+
+TokenSet TestTokenManager::machine(qint64 obtainedAgoMs, qint64 expiresInMs, const QString &access) const
+{
+    TokenSet set = tokens(0, 0, access, QString());
+    set.obtainedAtMs = now() - obtainedAgoMs;
+    set.expiresAtMs = now() + expiresInMs;
+    set.grantType = QStringLiteral("client_credentials");
+    return set;
+}
+
+void TestTokenManager::subSecondLifetimeExact()
+{
+    // A one-second token (expires_in 1) on a frozen clock: the margin is a quarter of its lifetime,
+    // 250 ms, to the millisecond. With 251 ms left it is handed out; with 250 ms left it is renewed
+    // first. (Counted in whole seconds, both were "0 s left of a 1 s token".)
+    m_frozenMs = QDateTime::currentMSecsSinceEpoch();
+    TokenSet set = tokens(0, 0);
+    set.obtainedAtMs = m_frozenMs - 749;
+    set.expiresAtMs = m_frozenMs + 251;
+    put(set);
+    m_server->on(QStringLiteral("/token"), Response::json(200, tokenResponse("at-2", "rt-2", 1)));
+    QCOMPARE(ask().accessToken, QStringLiteral("at-1"));
+    QCOMPARE(m_server->requestCount(), 0);
+
+    m_frozenMs += 1;
+    const Answer renewed = ask();
+    QCOMPARE(renewed.accessToken, QStringLiteral("at-2"));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+    // Its expiry counts from when the request went out, in milliseconds: exactly one second.
+    QCOMPARE(renewed.expiresAtMs, m_frozenMs + kSecond);
+    QCOMPARE(stored()->expiresAtMs, m_frozenMs + kSecond);
+    QCOMPARE(stored()->obtainedAtMs, m_frozenMs);
+}
+
+void TestTokenManager::onDemandRefreshBacksOff()
+{
+    put(stale());
+    m_server->on(QStringLiteral("/token"), Response::json(503, R"({"error":"temporarily_unavailable"})"));
+    const qint64 before = now();
+    const Answer first = ask();
+    QCOMPARE(first.errorCode, QStringLiteral("temporarily_unavailable"));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+    // The first backoff step: 15 s from the failure.
+    const qint64 retryAt = m_tokens->retryAtMs(kServer);
+    QVERIFY2(retryAt >= before + 15 * kSecond && retryAt <= now() + 15 * kSecond, qPrintable(first.message));
+
+    // A client in a loop: every ask is answered at once, saying when the next try is, and the AS sees
+    // nothing more.
+    const QString when = QDateTime::fromMSecsSinceEpoch(retryAt, Qt::UTC).toString(Qt::ISODate);
+    for (int i = 0; i < 25; ++i) {
+        const Answer again = ask();
+        QCOMPARE(again.errorCode, QStringLiteral("temporarily_unavailable"));
+        QVERIFY(again.accessToken.isEmpty());
+        QVERIFY2(again.message.contains(when), qPrintable(again.message));
+        QVERIFY2(again.message.contains(QStringLiteral("temporarily_unavailable")), qPrintable(again.message));
+    }
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+    QCOMPARE(m_tokens->refreshRequestCount(), 1);
+
+    // Once the retry is due, an asker may renew again; the failure doubles the backoff.
+    m_offsetMs += 15 * kSecond + 1;
+    QCOMPARE(ask().errorCode, QStringLiteral("temporarily_unavailable"));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 2);
+    QVERIFY(m_tokens->retryAtMs(kServer) >= now() + 29 * kSecond);
+    QCOMPARE(ask().errorCode, QStringLiteral("temporarily_unavailable"));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 2);
+    // The grant itself is kept throughout.
+    QCOMPARE(remote().grant, RemoteServer::GrantState::Active);
+    QCOMPARE(stored()->refreshToken, QStringLiteral("rt-1"));
+}
+
+void TestTokenManager::backoffServesStillValidToken()
+{
+    // 10 s left of an hour, asked for 10 minutes: a refresh is wanted, fails, and the token still
+    // valid is what every asker gets meanwhile, without asking the AS each time.
+    put(tokens(3590, 10));
+    m_server->on(QStringLiteral("/token"), Response::text(503, "busy"));
+    for (int i = 0; i < 10; ++i) {
+        const Answer answer = ask(seconds(600));
+        QVERIFY2(answer.errorCode.isEmpty(), qPrintable(answer.message));
+        QCOMPARE(answer.accessToken, QStringLiteral("at-1"));
+    }
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+    // Not in its last second, though (still within the 15 s backoff): then it is an error that says
+    // when the next try is.
+    m_offsetMs += 9 * kSecond + 500;
+    const Answer late = ask();
+    QCOMPARE(late.errorCode, QStringLiteral("temporarily_unavailable"));
+    QVERIFY(late.accessToken.isEmpty());
+    QVERIFY2(late.message.contains(QStringLiteral("next try")), qPrintable(late.message));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+}
+
+void TestTokenManager::rejectedTokenBacksOff()
+{
+    // The resource server refuses a token that looks fresh (a bridge's 401): renewed once; while the
+    // renewal backs off, the refused token is not handed out again and the AS is not asked again.
+    put(fresh());
+    m_server->on(QStringLiteral("/token"), Response::text(502, "bad gateway"));
+    const std::string refused = AuditLog::hashId("at-1");
+    const Answer first = ask(seconds(30), refused);
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+    QCOMPARE(first.errorCode, QStringLiteral("temporarily_unavailable")); // not the refused token back
+    QVERIFY2(first.message.contains(QStringLiteral("next try")), qPrintable(first.message));
+    for (int i = 0; i < 10; ++i) {
+        const Answer again = ask(seconds(30), refused);
+        QCOMPARE(again.errorCode, QStringLiteral("temporarily_unavailable"));
+        QVERIFY(again.accessToken.isEmpty());
+    }
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+    // Who has not been refused still gets it.
+    QCOMPARE(ask().accessToken, QStringLiteral("at-1"));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+}
+
+void TestTokenManager::signInEndsBackoff()
+{
+    put(stale());
+    m_server->on(QStringLiteral("/token"),
+                 QList<Response>{Response::text(503, "down"), Response::json(200, tokenResponse("at-3", "rt-3"))});
+    QCOMPARE(ask().errorCode, QStringLiteral("temporarily_unavailable"));
+    QVERIFY(m_tokens->retryAtMs(kServer) > now());
+    // server.login stores a new set; say it is already due for renewal (a very short-lived token).
+    int calls = 0;
+    m_tokens->store(kServer, tokens(4000, -1, QStringLiteral("at-2"), QStringLiteral("rt-2")),
+                    [&calls](const QString &) { ++calls; });
+    QTRY_COMPARE(calls, 1);
+    QCOMPARE(m_tokens->retryAtMs(kServer), 0);
+    const Answer answer = ask();
+    QCOMPARE(answer.accessToken, QStringLiteral("at-3"));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 2);
+    QCOMPARE(m_server->requests(QStringLiteral("/token")).last().formValue(QStringLiteral("refresh_token")),
+             QStringLiteral("rt-2"));
+}
+
+void TestTokenManager::changedGrantEndsBackoff()
+{
+    // The backoff belongs to the token set whose renewal failed. Another set in the vault (written by
+    // another path, e.g. an enterprise renewal) is renewed when it needs to be.
+    put(stale());
+    m_server->on(QStringLiteral("/token"),
+                 QList<Response>{Response::text(503, "down"), Response::json(200, tokenResponse("at-3", "rt-3"))});
+    QCOMPARE(ask().errorCode, QStringLiteral("temporarily_unavailable"));
+    QCOMPARE(ask().errorCode, QStringLiteral("temporarily_unavailable"));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+    int written = 0;
+    m_vault->write(TokenManager::vaultKey(kServer),
+                   tokens(4000, -400, QStringLiteral("at-2"), QStringLiteral("rt-2")).serialize(),
+                   [&written](const SecretStore::Result &) { ++written; });
+    QTRY_COMPARE(written, 1);
+    QCOMPARE(ask().accessToken, QStringLiteral("at-3"));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 2);
+}
+
+void TestTokenManager::singleFlightAfterBackoff()
+{
+    // When the retry is due, many askers at once still make one request.
+    put(stale());
+    m_server->on(QStringLiteral("/token"),
+                 QList<Response>{Response::text(503, "down"), Response::json(200, tokenResponse("at-2", "rt-2"))});
+    QCOMPARE(ask().errorCode, QStringLiteral("temporarily_unavailable"));
+    m_offsetMs += 16 * kSecond;
+    m_server->setHolding(true);
+    int good = 0;
+    for (int i = 0; i < 30; ++i) {
+        m_tokens->accessToken(
+            kServer, [&good](const Answer &answer) { good += answer.accessToken == QStringLiteral("at-2") ? 1 : 0; });
+    }
+    QTRY_COMPARE(m_server->heldCount(), 1);
+    m_server->releaseHeld();
+    QTRY_COMPARE(good, 30);
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 2);
+    QCOMPARE(m_tokens->retryAtMs(kServer), 0);
+}
+
+void TestTokenManager::machineTokenRenewedAheadOfExpiry()
+{
+    // A machine client's 2 s token, just granted (sign-in): a new client_credentials grant goes out at
+    // 75-80 % of its lifetime, before it expires, with nobody asking.
+    useMachineClient();
+    m_server->on(QStringLiteral("/token"), Response::json(200, tokenResponse("mt-2", {}, 2)));
+    const TokenSet first = machine(0, 2 * kSecond);
+    int calls = 0;
+    m_tokens->store(kServer, first, [&calls](const QString &) { ++calls; });
+    QTRY_COMPARE(calls, 1);
+    QCOMPARE(m_server->requestCount(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount(QStringLiteral("/token")), 1, 10000);
+    QTRY_VERIFY(stored() && stored()->accessToken == QStringLiteral("mt-2"));
+    const TokenSet renewed = *stored();
+    // Sent before the first token expired, and at 75-80 % of its lifetime.
+    QVERIFY2(renewed.obtainedAtMs < first.expiresAtMs,
+             qPrintable(QStringLiteral("renewed %1 ms after expiry").arg(renewed.obtainedAtMs - first.expiresAtMs)));
+    QVERIFY(renewed.obtainedAtMs >= first.obtainedAtMs + 1500);
+    QVERIFY(renewed.isClientCredentials());
+    QVERIFY(renewed.refreshToken.isEmpty());
+    QVERIFY(renewed.isBoundTo(m_server->origin(), kClientId, resource()));
+
+    const FakeHttpServer::Request request = m_server->requests(QStringLiteral("/token")).front();
+    QCOMPARE(request.formValue(QStringLiteral("grant_type")), QStringLiteral("client_credentials"));
+    QCOMPARE(request.formValue(QStringLiteral("resource")), resource());
+    QCOMPARE(request.formValue(QStringLiteral("scope")), QStringLiteral("read"));
+    QVERIFY(!request.form().hasQueryItem(QStringLiteral("refresh_token")));
+    QCOMPARE(request.header("Authorization"), "Basic " + QByteArray(kClientId.toUtf8() + ":machine-secret").toBase64());
+    // The new token is handed out without another request, and its own renewal is scheduled.
+    QCOMPARE(ask().accessToken, QStringLiteral("mt-2"));
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->requestCount(QStringLiteral("/token")), 2, 10000);
+}
+
+void TestTokenManager::machineTokenRenewedOnDemand()
+{
+    // An expired machine token kept by an earlier version (no grant_type in the record): the client's
+    // configuration says client credentials, so it is renewed with a new grant, not declared dead.
+    useMachineClient();
+    TokenSet old = machine(4000 * kSecond, -400 * kSecond);
+    old.grantType.clear();
+    put(old);
+    m_server->on(QStringLiteral("/token"), Response::json(200, tokenResponse("mt-2", {})));
+    const Answer answer = ask();
+    QVERIFY2(answer.errorCode.isEmpty(), qPrintable(answer.message));
+    QCOMPARE(answer.accessToken, QStringLiteral("mt-2"));
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+    QCOMPARE(m_server->requests(QStringLiteral("/token")).front().formValue(QStringLiteral("grant_type")),
+             QStringLiteral("client_credentials"));
+    QVERIFY(stored()->isClientCredentials());
+    QCOMPARE(remote().grant, RemoteServer::GrantState::Active);
+}
+
+void TestTokenManager::machineRenewalBacksOff()
+{
+    useMachineClient();
+    put(machine(4000 * kSecond, -1));
+    m_server->on(QStringLiteral("/token"), Response::json(500, R"({"error":"server_error"})"));
+    for (int i = 0; i < 10; ++i) {
+        const Answer answer = ask();
+        QCOMPARE(answer.errorCode, QStringLiteral("temporarily_unavailable"));
+        QVERIFY2(answer.message.contains(QStringLiteral("server_error")), qPrintable(answer.message));
+    }
+    QCOMPARE(m_server->requestCount(QStringLiteral("/token")), 1);
+    QCOMPARE(remote().grant, RemoteServer::GrantState::Active);
+}
+
+void TestTokenManager::machineRenewalRefused()
+{
+    // The AS no longer accepts the client: only a person can fix that (a new secret, then sign in).
+    useMachineClient();
+    put(machine(4000 * kSecond, -1));
+    m_server->on(QStringLiteral("/token"), Response::json(401, R"({"error":"invalid_client"})"));
+    const Answer answer = ask();
+    QCOMPARE(answer.errorCode, QStringLiteral("needs_login"));
+    QVERIFY2(answer.message.contains(QStringLiteral("invalid_client")), qPrintable(answer.message));
+    QCOMPARE(remote().grant, RemoteServer::GrantState::NeedsLogin);
+    QVERIFY(!m_store->contains(TokenManager::vaultKey(kServer)));
 }
 
 QTEST_GUILESS_MAIN(TestTokenManager)

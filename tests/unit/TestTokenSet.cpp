@@ -1,7 +1,10 @@
 // Unit tests for TokenSet and TokenError: reading token endpoint answers (RFC 6749 §5.1, §5.2) the way
-// real and broken authorization servers write them, the vault serialization, and refresh timing.
+// real and broken authorization servers write them, the vault serialization (records of earlier versions
+// in whole seconds too), and refresh timing in milliseconds.
 #include "TokenSet.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTest>
 
 #include <limits>
@@ -11,7 +14,8 @@ using latchkey::TokenSet;
 
 namespace {
 
-constexpr qint64 kNow = 1'800'000'000;
+constexpr qint64 kNow = 1'800'000'000'123; // ms since the epoch, deliberately not whole seconds
+constexpr qint64 kSecond = 1000;
 
 std::optional<TokenSet> parse(const QByteArray &body, QString *error = nullptr)
 {
@@ -26,8 +30,8 @@ TokenSet sample()
     set.refreshToken = QStringLiteral("rt-1");
     set.tokenType = QStringLiteral("Bearer");
     set.scope = QStringLiteral("read write offline_access");
-    set.obtainedAt = kNow;
-    set.expiresAt = kNow + 3600;
+    set.obtainedAtMs = kNow;
+    set.expiresAtMs = kNow + 3600 * kSecond;
     set.issuer = QStringLiteral("https://as.example.com/t1");
     set.clientId = QStringLiteral("https://latchkey.example/client.json");
     set.resource = QStringLiteral("https://mcp.example.com/mcp");
@@ -67,6 +71,9 @@ private Q_SLOTS:
     void deserializeSaturates();
     void refreshAt();
     void isFresh();
+    void subSecondExpiry();
+    void legacySecondsRecordLoads();
+    void writesSecondsForEarlierVersions();
     void isBoundTo();
 };
 
@@ -79,8 +86,8 @@ void TestTokenSet::minimalResponse()
     QCOMPARE(set->tokenType, QStringLiteral("Bearer"));
     QVERIFY(set->refreshToken.isEmpty());
     QVERIFY(set->scope.isEmpty());
-    QCOMPARE(set->obtainedAt, kNow);
-    QCOMPARE(set->expiresAt, 0); // the AS did not say
+    QCOMPARE(set->obtainedAtMs, kNow);
+    QCOMPARE(set->expiresAtMs, 0); // the AS did not say
     QVERIFY(error.isEmpty());
 }
 
@@ -92,8 +99,8 @@ void TestTokenSet::fullResponse()
     QCOMPARE(set->accessToken, QStringLiteral("at"));
     QCOMPARE(set->refreshToken, QStringLiteral("rt"));
     QCOMPARE(set->scope, QStringLiteral("read write"));
-    QCOMPARE(set->obtainedAt, kNow);
-    QCOMPARE(set->expiresAt, kNow + 3600);
+    QCOMPARE(set->obtainedAtMs, kNow);
+    QCOMPARE(set->expiresAtMs, kNow + 3600 * kSecond);
 }
 
 void TestTokenSet::tokenType_data()
@@ -135,11 +142,13 @@ void TestTokenSet::expiresIn_data()
     QTest::addColumn<QByteArray>("value");
     QTest::addColumn<qint64>("expiresAt");
 
-    QTest::newRow("integer") << QByteArray("3600") << kNow + 3600;
-    QTest::newRow("string") << QByteArray(R"("3600")") << kNow + 3600;
-    QTest::newRow("string with spaces") << QByteArray(R"(" 3600 ")") << kNow + 3600;
-    QTest::newRow("float") << QByteArray("3600.9") << kNow + 3600;
-    QTest::newRow("one") << QByteArray("1") << kNow + 1;
+    QTest::newRow("integer") << QByteArray("3600") << kNow + 3600 * kSecond;
+    QTest::newRow("string") << QByteArray(R"("3600")") << kNow + 3600 * kSecond;
+    QTest::newRow("string with spaces") << QByteArray(R"(" 3600 ")") << kNow + 3600 * kSecond;
+    // A fraction of a second is kept, not rounded up into validity the token does not have.
+    QTest::newRow("float") << QByteArray("3600.9") << kNow + 3600 * kSecond + 900;
+    QTest::newRow("half a second") << QByteArray("0.5") << kNow + 500;
+    QTest::newRow("one") << QByteArray("1") << kNow + kSecond;
     // Nothing usable: no expiry known (0), never a time in the past.
     QTest::newRow("zero") << QByteArray("0") << qint64(0);
     QTest::newRow("negative") << QByteArray("-5") << qint64(0);
@@ -158,7 +167,7 @@ void TestTokenSet::expiresIn()
     QFETCH(qint64, expiresAt);
     const auto set = parse(R"({"access_token":"a","token_type":"Bearer","expires_in":)" + value + '}');
     QVERIFY(set);
-    QCOMPARE(set->expiresAt, expiresAt);
+    QCOMPARE(set->expiresAtMs, expiresAt);
 }
 
 void TestTokenSet::hugeTokens()
@@ -188,16 +197,16 @@ void TestTokenSet::hugeTokens()
           QByteArray("1e300"), QByteArray("9223372036854775807.0"), QByteArray("1e19")}) {
         set = parse(R"({"access_token":"a","token_type":"Bearer","expires_in":)" + lifetime + '}');
         QVERIFY2(set, lifetime.constData());
-        QVERIFY2(set->expiresAt > kNow + 365 * 24 * 3600, lifetime.constData());
+        QVERIFY2(set->expiresAtMs > kNow + 365LL * 24 * 3600 * kSecond, lifetime.constData());
         QVERIFY2(set->refreshAt(0.75) > kNow, lifetime.constData());
         set->resource = QStringLiteral("https://mcp.example.com/mcp");
         const auto kept = TokenSet::deserialize(set->serialize()); // the vault takes it back
-        QVERIFY2(kept && kept->expiresAt == set->expiresAt, lifetime.constData());
+        QVERIFY2(kept && kept->expiresAtMs == set->expiresAtMs, lifetime.constData());
     }
     for (const QByteArray &lifetime : {QByteArray("-9223372036854775808"), QByteArray("-1e300"), QByteArray("-0.5")}) {
         set = parse(R"({"access_token":"a","token_type":"Bearer","expires_in":)" + lifetime + '}');
         QVERIFY2(set, lifetime.constData());
-        QCOMPARE(set->expiresAt, 0);
+        QCOMPARE(set->expiresAtMs, 0);
     }
 }
 
@@ -366,22 +375,25 @@ void TestTokenSet::serializeRoundTrip()
     QCOMPARE(back->refreshToken, original.refreshToken);
     QCOMPARE(back->tokenType, original.tokenType);
     QCOMPARE(back->scope, original.scope);
-    QCOMPARE(back->obtainedAt, original.obtainedAt);
-    QCOMPARE(back->expiresAt, original.expiresAt);
+    QCOMPARE(back->obtainedAtMs, original.obtainedAtMs);
+    QCOMPARE(back->expiresAtMs, original.expiresAtMs);
+    QVERIFY(back->grantType.isEmpty());
     QCOMPARE(back->issuer, original.issuer);
     QCOMPARE(back->clientId, original.clientId);
     QCOMPARE(back->resource, original.resource);
     QCOMPARE(back->account, original.account);
     QCOMPARE(back->serialize(), original.serialize());
 
-    // Without a refresh token or expiry.
+    // Without a refresh token or expiry: a machine client's token.
     TokenSet bare = sample();
     bare.refreshToken.clear();
-    bare.expiresAt = 0;
+    bare.expiresAtMs = 0;
+    bare.grantType = QStringLiteral("client_credentials");
     const auto bareBack = TokenSet::deserialize(bare.serialize());
     QVERIFY(bareBack);
     QVERIFY(bareBack->refreshToken.isEmpty());
-    QCOMPARE(bareBack->expiresAt, 0);
+    QCOMPARE(bareBack->expiresAtMs, 0);
+    QVERIFY(bareBack->isClientCredentials());
 }
 
 void TestTokenSet::deserializeRefuses_data()
@@ -398,10 +410,17 @@ void TestTokenSet::deserializeRefuses_data()
     QTest::newRow("no resource") << QByteArray(good).replace(R"("resource")", R"("x_resource")");
     QTest::newRow("truncated") << good.left(good.size() / 2);
     // Timestamps no clock will show: the arithmetic on them could overflow.
-    QTest::newRow("negative obtained_at")
-        << QByteArray(good).replace(R"("obtained_at":1800000000)", R"("obtained_at":-9223372036854775807)");
-    QTest::newRow("negative expires_at") << QByteArray(good).replace(R"("expires_at":1800003600)",
-                                                                     R"("expires_at":-5)");
+    QTest::newRow("negative obtained_at_ms")
+        << QByteArray(good).replace(R"("obtained_at_ms":1800000000123)", R"("obtained_at_ms":-9223372036854775807)");
+    QTest::newRow("negative expires_at_ms")
+        << QByteArray(good).replace(R"("expires_at_ms":1800003600123)", R"("expires_at_ms":-5)");
+    // A record of an earlier version (whole seconds only) is held to the same rules.
+    QByteArray legacy = QByteArray(good).replace(R"("obtained_at_ms":1800000000123,)", "");
+    legacy.replace(R"("expires_at_ms":1800003600123,)", "");
+    QTest::newRow("seconds: negative obtained_at")
+        << QByteArray(legacy).replace(R"("obtained_at":1800000000)", R"("obtained_at":-9223372036854775807)");
+    QTest::newRow("seconds: negative expires_at")
+        << QByteArray(legacy).replace(R"("expires_at":1800003600)", R"("expires_at":-5)");
 }
 
 void TestTokenSet::deserializeRefuses()
@@ -414,50 +433,63 @@ void TestTokenSet::deserializeSaturates()
 {
     // A timestamp past any clock is read as "very late", never as something that overflows or wraps.
     QByteArray data = sample().serialize();
-    data.replace(R"("expires_at":1800003600)", R"("expires_at":9223372036854775807)");
+    QVERIFY(data.contains(R"("expires_at_ms":1800003600123)"));
+    data.replace(R"("expires_at_ms":1800003600123)", R"("expires_at_ms":18446744073709551615)");
     const auto set = TokenSet::deserialize(data);
     QVERIFY(set);
-    QVERIFY(set->expiresAt > kNow);
-    QVERIFY(set->isFresh(kNow, 3600));
+    QVERIFY(set->expiresAtMs > kNow);
+    QVERIFY(set->isFresh(kNow, 3600 * kSecond));
     const qint64 at = set->refreshAt(0.75);
-    QVERIFY(at > set->obtainedAt && at < set->expiresAt);
+    QVERIFY(at > set->obtainedAtMs && at < set->expiresAtMs);
+    // The same for whole seconds in a record of an earlier version.
+    QByteArray legacy = sample().serialize();
+    legacy.replace(R"("expires_at_ms":1800003600123,)", "");
+    legacy.replace(R"("expires_at":1800003600)", R"("expires_at":9223372036854775807)");
+    const auto old = TokenSet::deserialize(legacy);
+    QVERIFY(old);
+    QVERIFY(old->expiresAtMs > kNow + 1000LL * 365 * 24 * 3600 * kSecond);
 }
 
 void TestTokenSet::refreshAt()
 {
     TokenSet set = sample();
-    set.obtainedAt = 1000;
-    set.expiresAt = 2000;
+    set.obtainedAtMs = 1000;
+    set.expiresAtMs = 2000;
     QCOMPARE(set.refreshAt(0.75), 1750);
     QCOMPARE(set.refreshAt(0.8), 1800);
     QCOMPARE(set.refreshAt(0.0), 1000);
     QCOMPARE(set.refreshAt(1.0), 2000);
     // Nothing to schedule: no expiry, no start, or an expiry not after the start.
-    set.expiresAt = 0;
+    set.expiresAtMs = 0;
     QCOMPARE(set.refreshAt(0.75), 0);
-    set.expiresAt = 2000;
-    set.obtainedAt = 0;
+    set.expiresAtMs = 2000;
+    set.obtainedAtMs = 0;
     QCOMPARE(set.refreshAt(0.75), 0);
-    set.obtainedAt = 2000;
+    set.obtainedAtMs = 2000;
     QCOMPARE(set.refreshAt(0.75), 0);
-    set.obtainedAt = 3000;
+    set.obtainedAtMs = 3000;
     QCOMPARE(set.refreshAt(0.75), 0);
     // From a response: 75 % of expires_in after it arrived.
     const auto parsed = parse(R"({"access_token":"a","token_type":"Bearer","expires_in":400})");
     QVERIFY(parsed);
-    QCOMPARE(parsed->refreshAt(0.75), kNow + 300);
+    QCOMPARE(parsed->refreshAt(0.75), kNow + 300 * kSecond);
+    // A one-second token: renewed after 750 ms, not at 0 or 1 s as whole seconds would have it.
+    const auto brief = parse(R"({"access_token":"a","token_type":"Bearer","expires_in":1})");
+    QVERIFY(brief);
+    QCOMPARE(brief->lifetimeMs(), kSecond);
+    QCOMPARE(brief->refreshAt(0.75), kNow + 750);
 }
 
 void TestTokenSet::isFresh()
 {
     TokenSet set = sample();
-    set.expiresAt = kNow + 100;
+    set.expiresAtMs = kNow + 100;
     QVERIFY(set.isFresh(kNow, 0));
     QVERIFY(set.isFresh(kNow, 99));
     QVERIFY(!set.isFresh(kNow, 100));
     QVERIFY(!set.isFresh(kNow + 100, 0));
     QVERIFY(!set.isFresh(kNow + 200, 0));
-    set.expiresAt = 0; // no expiry: valid until the resource says otherwise
+    set.expiresAtMs = 0; // no expiry: valid until the resource says otherwise
     QVERIFY(set.isFresh(kNow + 1'000'000, 3600));
     set.accessToken.clear();
     QVERIFY(!set.isFresh(kNow, 0));
@@ -474,6 +506,58 @@ void TestTokenSet::isBoundTo()
     QVERIFY(!set.isBoundTo(set.issuer + QLatin1Char('/'), set.clientId, set.resource));
     QVERIFY(!set.isBoundTo(set.issuer, set.clientId, set.resource.toUpper()));
     QVERIFY(!set.isBoundTo(QString(), QString(), QString()));
+}
+
+void TestTokenSet::subSecondExpiry()
+{
+    // expires_in 1 at kNow (…123 ms): valid up to kNow + 999 ms and not a millisecond longer. In whole
+    // seconds the same token looked valid until the end of the second after (…000 + 1 s + 999 ms).
+    const auto set = parse(R"({"access_token":"a","token_type":"Bearer","expires_in":1})");
+    QVERIFY(set);
+    QVERIFY(set->isFresh(kNow + 999, 0));
+    QVERIFY(!set->isFresh(kNow + kSecond, 0));
+    QVERIFY(!set->isFresh(kNow + kSecond + 500, 0));
+    // A margin in milliseconds: a quarter of the second.
+    QVERIFY(set->isFresh(kNow + 749, 250));
+    QVERIFY(!set->isFresh(kNow + 750, 250));
+}
+
+void TestTokenSet::legacySecondsRecordLoads()
+{
+    // Exactly what earlier versions kept in the keychain: whole seconds, no _ms fields, no grant_type.
+    const QByteArray legacy =
+        R"({"access_token":"at-1","refresh_token":"rt-1","token_type":"Bearer",)"
+        R"("scope":"read","obtained_at":1800000000,"expires_at":1800003600,)"
+        R"("issuer":"https://as.example.com","client_id":"c","resource":"https://mcp.example.com/mcp",)"
+        R"("account":"default","v":1})";
+    const auto set = TokenSet::deserialize(legacy);
+    QVERIFY(set);
+    QCOMPARE(set->obtainedAtMs, 1'800'000'000'000);
+    QCOMPARE(set->expiresAtMs, 1'800'003'600'000);
+    QCOMPARE(set->lifetimeMs(), 3600 * kSecond);
+    QVERIFY(set->grantType.isEmpty());
+    QCOMPARE(set->refreshToken, QStringLiteral("rt-1"));
+    QVERIFY(set->isFresh(1'800'003'599'999, 0));
+    QVERIFY(!set->isFresh(1'800'003'600'000, 0));
+    // Written back, it keeps its times (now in milliseconds too).
+    const auto again = TokenSet::deserialize(set->serialize());
+    QVERIFY(again);
+    QCOMPARE(again->expiresAtMs, set->expiresAtMs);
+}
+
+void TestTokenSet::writesSecondsForEarlierVersions()
+{
+    // An earlier version reading what this one wrote (a downgrade) finds whole seconds where it looks,
+    // rounded towards "expired": never later than the real expiry.
+    TokenSet set = sample();
+    set.obtainedAtMs = 1'800'000'000'999;
+    set.expiresAtMs = 1'800'000'001'999;
+    const QJsonObject doc = QJsonDocument::fromJson(set.serialize()).object();
+    QCOMPARE(doc.value(QStringLiteral("v")).toInt(), 1);
+    QCOMPARE(doc.value(QStringLiteral("obtained_at")).toInteger(), 1'800'000'000);
+    QCOMPARE(doc.value(QStringLiteral("expires_at")).toInteger(), 1'800'000'001);
+    QCOMPARE(doc.value(QStringLiteral("obtained_at_ms")).toInteger(), 1'800'000'000'999);
+    QCOMPARE(doc.value(QStringLiteral("expires_at_ms")).toInteger(), 1'800'000'001'999);
 }
 
 QTEST_APPLESS_MAIN(TestTokenSet)

@@ -14,7 +14,7 @@ using latchkey::TokenSet;
 
 namespace {
 
-constexpr qint64 kNow = 1'800'000'000;
+constexpr qint64 kNow = 1'800'000'000'123; // ms
 
 void require(bool condition)
 {
@@ -27,9 +27,9 @@ void checkTiming(const TokenSet &set, qint64 now)
 {
     const qint64 at = set.refreshAt(0.8);
     if (at != 0) {
-        require(at >= set.obtainedAt && at <= set.expiresAt);
+        require(at >= set.obtainedAtMs && at <= set.expiresAtMs);
     }
-    (void)set.isFresh(now, 30);
+    (void)set.isFresh(now, 30000);
     (void)set.isFresh(now, 0);
 }
 
@@ -41,8 +41,9 @@ void checkRoundTrip(const TokenSet &set)
     require(back->refreshToken == set.refreshToken);
     require(back->tokenType == set.tokenType);
     require(back->scope == set.scope);
-    require(back->obtainedAt == set.obtainedAt);
-    require(back->expiresAt == set.expiresAt);
+    require(back->obtainedAtMs == set.obtainedAtMs);
+    require(back->expiresAtMs == set.expiresAtMs);
+    require(back->grantType == set.grantType);
     require(back->issuer == set.issuer);
     require(back->clientId == set.clientId);
     require(back->resource == set.resource);
@@ -62,8 +63,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         require(!set->accessToken.isEmpty() && set->accessToken.size() <= 64 * 1024);
         require(set->refreshToken.size() <= 64 * 1024);
         require(set->tokenType == QStringLiteral("Bearer"));
-        require(set->obtainedAt == kNow);
-        require(set->expiresAt == 0 || set->expiresAt > kNow);
+        require(set->obtainedAtMs == kNow);
+        require(set->expiresAtMs == 0 || set->expiresAtMs > kNow);
         require(set->issuer.isEmpty() && set->clientId.isEmpty() && set->resource.isEmpty());
         checkTiming(*set, kNow);
         set->issuer = QStringLiteral("https://as.example.com");
