@@ -5,7 +5,7 @@
 //   gets temporarily_unavailable saying when the next try is, and the AS sees exactly one refresh
 //   request for all of them. A new sign-in ends the backoff: the next refused token is refreshed at once.
 // - machineTokenRenewedBeforeExpiry: a machine client (client credentials, pre-registered in oauth.json,
-//   secret in the keychain) with 20 s tokens gets a new client_credentials grant at 75-80 % of the
+//   secret in the keychain) with 30 s tokens gets a new client_credentials grant at 75-80 % of the
 //   lifetime, before the first token expires, with no token.get asking for it; token.get then hands
 //   out the new token without another grant.
 #include "SignedInServer.h"
@@ -28,7 +28,7 @@ using latchkey::ipc::Response;
 namespace {
 
 constexpr int kRequests = 10;
-constexpr int kMachineTtl = 20;
+constexpr int kMachineTtl = 30;
 
 // What the bridge sends as `rejected`: AuditLog::hashId of the refused token.
 std::string hashId(const QString &token)
@@ -183,7 +183,7 @@ void TestTokenRenewal::machineTokenRenewedBeforeExpiry()
     };
     QCOMPARE(grantTimes().size(), 1); // the sign-in's
 
-    // Nobody asks; the daemon renews on its own, ahead of expiry (at 15-16 s of 20).
+    // Nobody asks; the daemon renews on its own, ahead of expiry (at 22.5-24 s of 30).
     QVERIFY2(QTest::qWaitFor([&] { return grantTimes().size() >= 2; }, (kMachineTtl + 20) * 1000),
              "no renewal of the machine token");
     const QJsonArray times = grantTimes();
