@@ -118,6 +118,9 @@ void AuditLogView::reload()
         self->m_model->removeRows(0, self->m_model->rowCount());
         // Newest first.
         for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
+            if (!it->is_object()) {
+                continue; // lenient, as every reader of the daemon's replies: skip what is not a record
+            }
             const QDateTime when = QDateTime::fromString(JsonFields::string(*it, "ts"), Qt::ISODateWithMs);
             QList<QStandardItem *> row{
                 new QStandardItem(when.isValid()

@@ -21,6 +21,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
@@ -362,10 +363,18 @@ void MainWindow::updateServers()
         m_emptyServers->setText(connected ? tr("No servers yet.\nAdd one with “Add server…” (Ctrl+N).")
                                           : tr("The server list appears once the daemon is running."));
     }
+    const bool appearing = !empty && m_serversStack->currentWidget() != m_serversView;
     m_serversStack->setCurrentWidget(empty ? static_cast<QWidget *>(m_emptyServers) : m_serversView);
+    // When the list appears on the Servers tab and the focus is where Qt put it at start (the tab bar) or
+    // nowhere, the list takes it: arrows and type-ahead (typing a server's name selects it) work at once.
+    QWidget *focus = focusWidget();
+    if (appearing && m_tabs->currentWidget() == m_serversTab &&
+        (!focus || focus == m_tabs->tabBar() || focus == m_emptyServers)) {
+        m_serversView->setFocus(Qt::OtherFocusReason);
+    }
     m_refresh->setText(connected ? tr("&Refresh") : tr("&Reconnect"));
     m_add->setEnabled(connected);
-    m_enterprise->setEnabled(connected && m_actions->enterpriseAvailable());
+    m_enterprise->setEnabled(m_actions->isAvailable(ServerActions::Action::EnterpriseSignIn, nullptr));
     // After a reset (servers added or removed) keep the same server selected where it still exists;
     // while the daemon is away (or reconnecting) the list is empty, and the selection waits for it.
     if (!m_selected.isEmpty() && !selectServer(m_selected) && !empty) {
@@ -384,13 +393,10 @@ void MainWindow::updateDetails()
 void MainWindow::updateActions()
 {
     const ServerInfo *info = selectedInfo();
-    const bool connected = m_connection->state() == DaemonConnection::State::Connected;
-    const bool remote = info && info->isRemote();
-    const bool signingIn = info && (info->signingIn || m_actions->isSigningIn(info->name));
-    m_signIn->setEnabled(connected && remote && !signingIn);
-    m_signOut->setEnabled(connected && remote && info->isSignedIn());
-    m_revoke->setEnabled(connected && info && (remote ? info->isSignedIn() : !info->secrets.isEmpty()));
-    m_remove->setEnabled(connected && info);
+    m_signIn->setEnabled(m_actions->isAvailable(ServerActions::Action::SignIn, info));
+    m_signOut->setEnabled(m_actions->isAvailable(ServerActions::Action::SignOut, info));
+    m_revoke->setEnabled(m_actions->isAvailable(ServerActions::Action::Revoke, info));
+    m_remove->setEnabled(m_actions->isAvailable(ServerActions::Action::Remove, info));
 }
 
 void MainWindow::refresh()
@@ -439,17 +445,17 @@ void MainWindow::revokeSelected()
     if (!info) {
         return;
     }
-    const QString name = info->name;
-    const bool remote = info->isRemote();
-    const QStringList keys = info->secrets;
+    const ServerInfo server = *info; // the model may change while the question is open
+    const QString name = server.name;
     confirm(tr("Revoke %1?").arg(name),
-            remote ? tr("%1's tokens are revoked at its authorization server and deleted here. Apps lose access "
-                        "until you sign in again.")
-                         .arg(name)
-                   : tr("%1's stored secrets (%2) are deleted from the keychain. Apps lose access until you "
-                        "store them again.")
-                         .arg(name, keys.join(QStringLiteral(", "))),
-            tr("Re&voke"), [this, name, remote, keys] { m_actions->revoke(name, remote, keys); });
+            server.usesOAuth()
+                ? tr("%1's tokens are revoked at its authorization server and deleted here. Apps lose access "
+                     "until you sign in again.")
+                      .arg(name)
+                : tr("%1's stored secrets (%2) are deleted from the keychain. Apps lose access until you "
+                     "store them again.")
+                      .arg(name, server.secrets.join(QStringLiteral(", "))),
+            tr("Re&voke"), [this, server] { m_actions->revoke(server); });
 }
 
 void MainWindow::removeSelected()

@@ -63,12 +63,41 @@ void ServerActions::logout(Action action, const QString &server)
         });
 }
 
-void ServerActions::revoke(const QString &server, bool remote, const QStringList &secretKeys)
+bool ServerActions::isAvailable(Action action, const ServerInfo *server) const
 {
-    if (remote) {
+    if (m_connection->state() != DaemonConnection::State::Connected) {
+        return false;
+    }
+    if (action == Action::EnterpriseSignIn) {
+        return m_enterpriseAvailable;
+    }
+    if (!server) {
+        return false;
+    }
+    const bool signingIn = server->signingIn || isSigningIn(server->name);
+    switch (action) {
+    case Action::SignIn:
+        return server->usesOAuth() && !signingIn;
+    case Action::SignOut:
+        return server->usesOAuth() && server->isSignedIn();
+    case Action::Revoke:
+        return server->usesOAuth() ? server->isSignedIn() : !server->secrets.isEmpty();
+    case Action::Remove:
+        return true;
+    case Action::EnterpriseSignIn:
+        break;
+    }
+    return false;
+}
+
+void ServerActions::revoke(const ServerInfo &info)
+{
+    const QString server = info.name;
+    if (info.usesOAuth()) {
         logout(Action::Revoke, server);
         return;
     }
+    const QStringList secretKeys = info.secrets;
     if (secretKeys.isEmpty()) {
         QTimer::singleShot(0, this, [this, server] {
             Q_EMIT finished(Action::Revoke, server, true, tr("%1 has no stored secrets").arg(server));

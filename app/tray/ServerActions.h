@@ -1,6 +1,7 @@
 #pragma once
 
 #include "Message.h"
+#include "ServerInfo.h"
 
 #include <QObject>
 #include <QSet>
@@ -33,6 +34,10 @@ public:
 
     explicit ServerActions(DaemonConnection *connection, QObject *parent = nullptr);
 
+    // Whether `action` makes sense now for `server` (nullptr: none selected), given the connection and
+    // the server's state; the window's buttons and menus follow this. Enterprise sign-in needs no server.
+    bool isAvailable(Action action, const ServerInfo *server) const;
+
     DaemonConnection *connection() const { return m_connection; }
 
     // server.login; progress() while it runs. A second sign-in to the same server is refused here.
@@ -42,9 +47,9 @@ public:
     // server.logout: the tokens are revoked at the authorization server where it offers revocation,
     // and deleted here either way.
     void signOut(const QString &server);
-    // Takes every credential the server has away: a remote server's grant (as signOut), a local
-    // server's stored secrets (secret.remove for each key).
-    void revoke(const QString &server, bool remote, const QStringList &secretKeys);
+    // Takes every credential the server has away: an OAuth server's grant (as signOut); the stored
+    // secrets of any other (a local server's environment, a remote server's headers): secret.remove each.
+    void revoke(const ServerInfo &server);
     // server.remove (which also revokes a remote server's grant).
     void remove(const QString &server);
     // enterprise.login. A daemon without it answers unknown_method: then enterpriseAvailable() turns

@@ -33,6 +33,7 @@ ServerDetails::ServerDetails(QWidget *parent) : QWidget(parent)
     addRow(tr("Token expires:"), QStringLiteral("detailExpiry"));
     addRow(tr("Last used:"), QStringLiteral("detailLastUsed"));
     addRow(tr("Environment:"), QStringLiteral("detailEnvironment"));
+    addRow(tr("Headers:"), QStringLiteral("detailHeaders"));
     addRow(tr("Apps with access:"), QStringLiteral("detailApps"));
 
     auto *layout = new QVBoxLayout(this);
@@ -103,6 +104,12 @@ void ServerDetails::setServer(const std::optional<ServerInfo> &server, qint64 no
                                    : tr("%1 ← %2 (%3, missing)").arg(binding.variable, binding.key, binding.source));
     }
     set("detailEnvironment", env.join(QLatin1Char('\n')));
+    QStringList headers;
+    for (const ServerInfo::HeaderBinding &binding : s.headers) {
+        headers.append(binding.present ? tr("%1 ← %2 (secret, stored)").arg(binding.header, binding.key)
+                                       : tr("%1 ← %2 (secret, missing)").arg(binding.header, binding.key));
+    }
+    set("detailHeaders", headers.join(QLatin1Char('\n')));
     set("detailApps", s.apps.join(QLatin1Char('\n')));
 }
 

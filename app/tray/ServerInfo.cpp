@@ -7,10 +7,16 @@ namespace latchkey::tray {
 QStringList ServerInfo::missingSecrets() const
 {
     QStringList missing;
-    for (const EnvBinding &binding : env) {
-        if (!binding.present && !missing.contains(binding.key)) {
-            missing.append(binding.key);
+    const auto add = [&missing](const QString &key, bool present) {
+        if (!present && !missing.contains(key)) {
+            missing.append(key);
         }
+    };
+    for (const EnvBinding &binding : env) {
+        add(binding.key, binding.present);
+    }
+    for (const HeaderBinding &binding : headers) {
+        add(binding.key, binding.present);
     }
     return missing;
 }
@@ -19,16 +25,18 @@ int ServerInfo::requiredSecretCount() const
 {
     QStringList keys;
     for (const EnvBinding &binding : env) {
-        if (!keys.contains(binding.key)) {
-            keys.append(binding.key);
-        }
+        keys.append(binding.key);
     }
+    for (const HeaderBinding &binding : headers) {
+        keys.append(binding.key);
+    }
+    keys.removeDuplicates();
     return static_cast<int>(keys.size());
 }
 
 bool ServerInfo::needsSignIn() const
 {
-    if (!isRemote()) {
+    if (!usesOAuth()) {
         return false;
     }
     return grantState == QStringLiteral("needs_login") || (authRequired && grantState == QStringLiteral("none"));
@@ -58,6 +66,15 @@ std::optional<ServerInfo> ServerInfo::fromJson(const ipc::Json &json)
     info.resource = JsonFields::string(json, "resource");
     info.issuer = JsonFields::string(json, "issuer");
     info.scopes = JsonFields::strings(json, "scopes");
+    for (const ipc::Json &item : JsonFields::array(json, "headers")) {
+        HeaderBinding binding;
+        binding.header = JsonFields::string(item, "header");
+        binding.key = JsonFields::string(item, "key");
+        binding.present = JsonFields::boolean(item, "present");
+        if (!binding.header.isEmpty()) {
+            info.headers.append(binding);
+        }
+    }
     const ipc::Json grant = JsonFields::object(json, "grant");
     info.grantState = JsonFields::string(grant, "state");
     info.grantReason = JsonFields::string(grant, "reason");
@@ -73,9 +90,9 @@ std::optional<ServerInfo> ServerInfo::fromJson(const ipc::Json &json)
         info.rung = QStringLiteral("enterprise");
     }
     if (info.rung.isEmpty()) {
-        info.rung = info.isRemote()      ? QStringLiteral("oauth")
-                    : info.env.isEmpty() ? QStringLiteral("none")
-                                         : QStringLiteral("api_key");
+        info.rung = info.usesOAuth()                               ? QStringLiteral("oauth")
+                    : info.env.isEmpty() && info.headers.isEmpty() ? QStringLiteral("none")
+                                                                   : QStringLiteral("api_key");
     }
     // Apps: strings, or objects naming the executable (the consent side's shape is not fixed yet).
     for (const ipc::Json &app : JsonFields::array(json, "apps")) {

@@ -20,6 +20,14 @@ struct ServerInfo
         QString key;
         bool present = false;
     };
+    // A remote server's static credential header (an API key or bearer the bridge sends), its value a
+    // secret stored for the server.
+    struct HeaderBinding
+    {
+        QString header;
+        QString key;
+        bool present = false;
+    };
 
     QString name;
     QString kind;
@@ -32,7 +40,8 @@ struct ServerInfo
     QString resource;
     QString issuer; // the authorization server
     QStringList scopes;
-    QString grantState; // "none", "active" or "needs_login"
+    QList<HeaderBinding> headers; // a server with any is not an OAuth server: its credential is these secrets
+    QString grantState;           // "none", "active" or "needs_login"
     QString grantReason;
     bool signingIn = false;
     bool authRequired = true;
@@ -48,11 +57,13 @@ struct ServerInfo
     QStringList apps;
 
     bool isRemote() const { return kind == QStringLiteral("remote"); }
+    // A remote server whose credential is an OAuth grant (one that can be signed in to and out of).
+    bool usesOAuth() const { return isRemote() && headers.isEmpty(); }
     // A remote server that wants a sign-in: its grant died, or it needs auth and has none yet.
     bool needsSignIn() const;
     bool isSignedIn() const { return grantState == QStringLiteral("active"); }
 
-    // The keys the environment needs that are not stored yet, in binding order, without repeats.
+    // The keys the environment (or the headers) need that are not stored yet, in binding order, without repeats.
     QStringList missingSecrets() const;
     int requiredSecretCount() const;
 

@@ -164,7 +164,7 @@ QVariant ServerListModel::toolTip(const ServerInfo &server, int column) const
     case LastUsedColumn:
         return moment(server.lastUsedAt);
     case StateColumn:
-        if (server.isRemote()) {
+        if (server.usesOAuth()) {
             return server.grantReason.isEmpty() ? stateText(server) : server.grantReason;
         }
         return secretsToolTip(server);
@@ -236,7 +236,7 @@ QString ServerListModel::appsText(const QStringList &apps)
 
 QString ServerListModel::stateText(const ServerInfo &server)
 {
-    if (server.isRemote()) {
+    if (server.usesOAuth()) {
         if (server.signingIn) {
             return tr("signing in…");
         }
@@ -279,14 +279,19 @@ QString ServerListModel::relativeTime(qint64 when, qint64 now)
 
 QString ServerListModel::secretsToolTip(const ServerInfo &server) const
 {
-    if (server.env.isEmpty()) {
+    if (server.env.isEmpty() && server.headers.isEmpty()) {
         return tr("This server gets no secrets in its environment.");
     }
     QStringList lines;
+    const auto line = [&lines, &server](const QString &target, const QString &key, bool present) {
+        lines.append(present ? tr("%1 ← %2 (stored)").arg(target, key)
+                             : tr("%1 ← %2 (missing: run latchkey secret set %3 %2)").arg(target, key, server.name));
+    };
     for (const ServerInfo::EnvBinding &binding : server.env) {
-        lines.append(binding.present ? tr("%1 ← %2 (stored)").arg(binding.variable, binding.key)
-                                     : tr("%1 ← %2 (missing: run latchkey secret set %3 %2)")
-                                           .arg(binding.variable, binding.key, server.name));
+        line(binding.variable, binding.key, binding.present);
+    }
+    for (const ServerInfo::HeaderBinding &binding : server.headers) {
+        line(tr("header %1").arg(binding.header), binding.key, binding.present);
     }
     return lines.join(QLatin1Char('\n'));
 }

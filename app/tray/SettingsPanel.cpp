@@ -16,6 +16,18 @@
 
 namespace latchkey::tray {
 
+namespace {
+
+QString browserNote(bool available)
+{
+    return available ? SettingsPanel::tr("The daemon opens this program with the sign-in address as its only "
+                                         "argument (no shell). $LATCHKEY_BROWSER, when the daemon has it, wins.")
+                     : SettingsPanel::tr("This daemon has no browser setting; it uses $LATCHKEY_BROWSER or the "
+                                         "desktop's default.");
+}
+
+} // namespace
+
 SettingsPanel::SettingsPanel(DaemonConnection *connection, QWidget *parent) : QWidget(parent), m_connection(connection)
 {
     m_autostart = new QCheckBox(tr("Start Latchkey when I &log in"), this);
@@ -35,8 +47,14 @@ SettingsPanel::SettingsPanel(DaemonConnection *connection, QWidget *parent) : QW
     m_browserNote->setObjectName(QStringLiteral("browserNote"));
     m_browserNote->setWordWrap(true);
     m_browserNote->setTextFormat(Qt::PlainText);
-    m_browserNote->setText(tr("The daemon opens this program with the sign-in address as its only argument "
-                              "(no shell). $LATCHKEY_BROWSER, when the daemon has it, wins."));
+    m_browserNote->setText(browserNote(true));
+
+    m_browserStatus = new QLabel(this);
+    m_browserStatus->setObjectName(QStringLiteral("browserStatus"));
+    m_browserStatus->setWordWrap(true);
+    m_browserStatus->setTextFormat(Qt::PlainText);
+    m_browserStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_browserStatus->hide();
 
     auto *browserRow = new QHBoxLayout;
     browserRow->addWidget(m_browser, 1);
@@ -48,6 +66,7 @@ SettingsPanel::SettingsPanel(DaemonConnection *connection, QWidget *parent) : QW
     auto *browserLabel = new QLabel(tr("Sign-in &browser:"), this);
     browserLabel->setBuddy(m_browser);
     form->addRow(browserLabel, browserRow);
+    form->addRow(QString(), m_browserStatus);
     form->addRow(QString(), m_browserNote);
 
     auto *layout = new QVBoxLayout(this);
@@ -74,6 +93,18 @@ void SettingsPanel::setAutostart(bool enabled)
                            : tr("Latchkey no longer starts at login"));
 }
 
+void SettingsPanel::showBrowserStatus(const QString &text)
+{
+    m_browserStatus->setText(text);
+    m_browserStatus->show();
+    Q_EMIT message(text);
+}
+
+QString SettingsPanel::browserStatus() const
+{
+    return m_browserStatus->isVisibleTo(this) ? m_browserStatus->text() : QString();
+}
+
 void SettingsPanel::reload()
 {
     QPointer<SettingsPanel> self(this);
@@ -84,10 +115,8 @@ void SettingsPanel::reload()
         const bool available = response.ok() || response.errorCode != ipc::error::UnknownMethod;
         self->m_browser->setEnabled(available);
         self->m_applyBrowser->setEnabled(available);
-        if (!available) {
-            self->m_browserNote->setText(tr("This daemon has no browser setting; it uses $LATCHKEY_BROWSER or "
-                                            "the desktop's default."));
-        }
+        // (Said again each time: the daemon that answers may be a newer one after a restart.)
+        self->m_browserNote->setText(browserNote(available));
         if (response.ok() && !self->m_browser->isModified()) {
             self->m_browser->setText(JsonFields::string(response.result, "browser"));
         }
@@ -104,12 +133,17 @@ void SettingsPanel::applyBrowser()
                 return;
             }
             if (!response.ok()) {
-                Q_EMIT self->message(tr("Browser not changed: %1").arg(QString::fromStdString(response.errorMessage)));
+                // What was typed stays in the field, to be corrected.
+                self->showBrowserStatus(
+                    tr("Browser not changed: %1").arg(QString::fromStdString(response.errorMessage)));
                 return;
             }
+            // The value as the daemon keeps it (trimmed).
+            self->m_browser->setText(
+                response.result.contains("browser") ? JsonFields::string(response.result, "browser") : browser);
             self->m_browser->setModified(false);
-            Q_EMIT self->message(browser.isEmpty() ? tr("Sign-ins open the desktop's default browser")
-                                                   : tr("Sign-ins open %1").arg(browser));
+            self->showBrowserStatus(browser.isEmpty() ? tr("Sign-ins open the desktop's default browser")
+                                                      : tr("Sign-ins open %1").arg(browser));
         });
 }
 

@@ -23,6 +23,9 @@ public:
     // Reads the daemon's settings again (on connect, and when the tab is shown).
     void reload();
     void applyBrowser();
+    // What became of the last Apply, shown under the field (the status bar's copy fades; a refusal
+    // stays until the next Apply): empty before any.
+    QString browserStatus() const;
 
 Q_SIGNALS:
     // What happened, for the status bar.
@@ -30,12 +33,14 @@ Q_SIGNALS:
 
 private:
     void setAutostart(bool enabled);
+    void showBrowserStatus(const QString &text);
 
     DaemonConnection *m_connection;
     QCheckBox *m_autostart;
     QLineEdit *m_browser;
     QPushButton *m_applyBrowser;
     QLabel *m_browserNote;
+    QLabel *m_browserStatus;
 };
 
 } // namespace latchkey::tray

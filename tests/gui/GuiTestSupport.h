@@ -8,15 +8,20 @@
 #include "MainWindow.h"
 #include "TrayController.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QLabel>
+#include <QMessageBox>
 #include <QProcess>
+#include <QPushButton>
+#include <QTest>
 
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <memory>
 #include <vector>
 
 namespace latchkey::test {
@@ -52,6 +57,45 @@ struct TrayApp
 
     tray::TrayController controller;
 };
+
+// Starts a connection with a short backoff and waits (with a deadline) until it is connected.
+inline bool connectNow(tray::DaemonConnection &connection)
+{
+    using namespace std::chrono_literals;
+    connection.setRetryInterval(20ms, 200ms);
+    connection.start();
+    return QTest::qWaitFor([&connection] { return connection.state() == tray::DaemonConnection::State::Connected; },
+                           kGuiTimeout);
+}
+
+// Waits until the daemon answered every call made so far on this connection: one made now is answered
+// after them, in order (any method will do; an unknown one is answered too).
+inline bool answeredSoFar(tray::DaemonConnection &connection)
+{
+    auto answered = std::make_shared<bool>(false);
+    connection.call("test.marker", nlohmann::json::object(), [answered](const ipc::Response &) { *answered = true; });
+    return QTest::qWaitFor([answered] { return *answered; }, kGuiTimeout);
+}
+
+// The confirmation box the window opened (non-modal: MainWindow::confirm), once it is there.
+inline QMessageBox *confirmation()
+{
+    for (QWidget *widget : QApplication::topLevelWidgets()) {
+        if (widget->objectName() == QStringLiteral("confirmDialog") && widget->isVisible()) {
+            return qobject_cast<QMessageBox *>(widget);
+        }
+    }
+    return nullptr;
+}
+
+// Clicks the box's destructive button (yes) or Cancel.
+inline void answer(QMessageBox *box, bool yes)
+{
+    QAbstractButton *button =
+        yes ? static_cast<QAbstractButton *>(box->findChild<QPushButton *>(QStringLiteral("confirmButton")))
+            : box->button(QMessageBox::Cancel);
+    QTest::mouseClick(button, Qt::LeftButton);
+}
 
 // A remote server record as servers.json keeps it. grant: "none", "active" or "needs_login".
 inline nlohmann::json remoteRecord(const QString &name, const std::string &grant, const std::string &reason = {},

@@ -29,6 +29,8 @@
 
 #include <nlohmann/json.hpp>
 
+using latchkey::test::answer;
+using latchkey::test::confirmation;
 using latchkey::test::DaemonHarness;
 using latchkey::test::kGuiTimeout;
 using latchkey::test::TrayApp;
@@ -89,25 +91,6 @@ QString expectedKeychainText(const DaemonHarness &harness)
 QStringList addServer(const QString &name)
 {
     return {QStringLiteral("add"), QStringLiteral("stdio"), name, QStringLiteral("--"), QStringLiteral("/bin/true")};
-}
-
-// The confirmation box the window opened (non-modal), once it is there.
-QMessageBox *confirmation()
-{
-    for (QWidget *widget : QApplication::topLevelWidgets()) {
-        if (widget->objectName() == QStringLiteral("confirmDialog") && widget->isVisible()) {
-            return qobject_cast<QMessageBox *>(widget);
-        }
-    }
-    return nullptr;
-}
-
-void answer(QMessageBox *box, bool yes)
-{
-    QAbstractButton *button =
-        yes ? static_cast<QAbstractButton *>(box->findChild<QPushButton *>(QStringLiteral("confirmButton")))
-            : box->button(QMessageBox::Cancel);
-    QTest::mouseClick(button, Qt::LeftButton);
 }
 
 } // namespace
@@ -218,6 +201,25 @@ private Q_SLOTS:
         QVERIFY(details->value(QStringLiteral("detailIssuer")).isEmpty());
         QVERIFY(!app.find<QAction>("signInAction")->isEnabled());
         QVERIFY(!app.find<QAction>("revokeAction")->isEnabled()); // nothing stored to revoke
+    }
+
+    void theListTakesTheFocusAndTypingANameSelectsIt()
+    {
+        // What keyboard users (and scripts/screenshots.sh) rely on: once the servers are listed, the list
+        // has the focus, and typing the start of a name selects that server.
+        DaemonHarness harness;
+        const QString first = DaemonHarness::uniqueName(QStringLiteral("alpha"));
+        const QString last = DaemonHarness::uniqueName(QStringLiteral("zulu"));
+        QVERIFY(latchkey::test::writeServers(harness,
+                                             {latchkey::test::stdioRecord(first), latchkey::test::stdioRecord(last)}));
+        QVERIFY(harness.start());
+        TrayApp app(harness);
+        QTRY_VERIFY_WITH_TIMEOUT(rowShowing(app, last) >= 0, kGuiTimeout);
+        QTRY_COMPARE_WITH_TIMEOUT(app.window()->focusWidget(), static_cast<QWidget *>(table(app)), kGuiTimeout);
+        QVERIFY(app.window()->selectedServer().isEmpty());
+        QTest::keyClicks(table(app), QStringLiteral("zu"));
+        QCOMPARE(app.window()->selectedServer(), last);
+        QCOMPARE(app.window()->details()->value(QStringLiteral("detailTitle")), last);
     }
 
     void signOutReachesTheDaemon()

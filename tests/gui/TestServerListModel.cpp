@@ -181,6 +181,33 @@ private Q_SLOTS:
         QCOMPARE(cell(model, 0, ServerListModel::LastUsedColumn), QStringLiteral("1 h ago"));
     }
 
+    void remoteServersWithCredentialHeadersAreApiKeys()
+    {
+        // What `latchkey import` makes of a remote server with an API key header: no OAuth, no sign-in;
+        // its state is whether the header's secret is stored.
+        ServerListModel model;
+        model.setServersFromJson(Json::parse(R"({"servers":[
+            {"name":"a-stored","kind":"remote","url":"https:\/\/a.example/mcp","auth_required":false,
+             "grant":{"state":"none"},"headers":[{"header":"X-API-Key","key":"api-key","present":true}],
+             "secrets":["api-key"]},
+            {"name":"b-missing","kind":"remote","url":"https:\/\/b.example/mcp","auth_required":false,
+             "grant":{"state":"none"},"headers":[{"header":"Authorization","key":"bearer","present":false}],
+             "secrets":[]}
+        ]})"));
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(cell(model, 0, ServerListModel::RungColumn), QStringLiteral("API key"));
+        QCOMPARE(cell(model, 0, ServerListModel::StateColumn), QStringLiteral("1 stored"));
+        QCOMPARE(cell(model, 0, ServerListModel::StateColumn, Qt::ToolTipRole),
+                 QStringLiteral("header X-API-Key ← api-key (stored)"));
+        QCOMPARE(cell(model, 1, ServerListModel::StateColumn), QStringLiteral("missing: bearer"));
+        QVERIFY(!model.data(model.index(1, ServerListModel::StateColumn), Qt::DecorationRole).isNull());
+        for (const latchkey::tray::ServerInfo &server : model.servers()) {
+            QVERIFY(!server.usesOAuth());
+            QVERIFY(!server.needsSignIn());
+        }
+        QCOMPARE(model.servers().at(1).missingSecrets(), QStringList{QStringLiteral("bearer")});
+    }
+
     void relativeTimeRoundsDown()
     {
         QCOMPARE(ServerListModel::relativeTime(100, 100), QStringLiteral("in under a minute"));
