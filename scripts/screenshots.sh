@@ -4,7 +4,7 @@
 # tray-menu.png (the tray icon's menu in a panel), and consent-dialog.png where the daemon asks for consent.
 # A real latchkeyd with sample servers runs in a throwaway home, session bus and keyring; the desktop is
 # Xvfb with openbox (title bars) and trayer (the system tray), as platform.md ("Display") says.
-#   apt-get install -y xvfb xauth imagemagick trayer openbox xdotool gnome-keyring dbus-daemon
+#   apt-get install -y xvfb xauth imagemagick trayer openbox xdotool x11-utils gnome-keyring dbus-daemon
 #   scripts/screenshots.sh [BUILD_DIR] [OUT_DIR]
 # SCALE=2: everything at QT_SCALE_FACTOR=2 into OUT_DIR/*-200.png instead (the "nothing clipped" check).
 # MEASURE=1: afterwards, the tray's idle RSS and CPU over 30 s with the window closed (tray only).
@@ -63,6 +63,16 @@ printf %s postgres://demo | "$bin/latchkey" secret set postgres url >/dev/null
 consent=
 if "$bin/latchkey" status --json | grep -q '"consent"'; then consent=1; else "$bin/latchkey" run github -- /bin/true >/dev/null; fi
 
+# The crop geometry (WxH+X+Y) of a window with the window manager's frame (title bar, borders) and a
+# margin around it, from where the X server says the window is (xdotool's geometry leaves the frame out).
+framed() { # WINDOW MARGIN
+    local ax ay w h l r t b
+    read -r ax ay w h < <(xwininfo -id "$1" | awk '/Absolute upper-left X/ {x = $NF} /Absolute upper-left Y/ {y = $NF}
+        /^ *Width:/ {w = $NF} /^ *Height:/ {h = $NF} END {print x, y, w, h}')
+    read -r l r t b < <(xprop -id "$1" _NET_FRAME_EXTENTS | sed 's/.*= //; s/,/ /g')
+    echo "$((w + ${l:-0} + ${r:-0} + 2 * $2))x$((h + ${t:-0} + ${b:-0} + 2 * $2))+$((ax - ${l:-0} - $2))+$((ay - ${t:-0} - $2))"
+}
+
 # A desktop: gradient, a dark top panel holding the tray, a window manager for the title bar.
 desk=$(mktemp --suffix=.png)
 convert -size 1280x800 gradient:'#5e81ac'-'#3b4252' -fill '#2e3440' -draw 'rectangle 0,0 1280,29' "$desk"
@@ -91,10 +101,8 @@ if [ -n "$consent" ]; then
     if [ -n "$dialog" ]; then
         xdotool windowmove "$dialog" 340 220
         sleep 1.5
-        eval "$(xdotool getwindowgeometry --shell "$dialog")"
         import -window root "$outdir/consent-full.png"
-        convert "$outdir/consent-full.png" -crop $((WIDTH + 40))x$((HEIGHT + 60))+$((X - 20))+$((Y - 40)) +repage -strip \
-            "$outdir/consent-dialog$suffix.png"
+        convert "$outdir/consent-full.png" -crop "$(framed "$dialog" 20)" +repage -strip "$outdir/consent-dialog$suffix.png"
         rm -f "$outdir/consent-full.png"
         echo "wrote $outdir/consent-dialog$suffix.png"
         xdotool windowactivate --sync "$dialog" 2>/dev/null || true
@@ -107,34 +115,51 @@ fi
 window=$(xdotool search --onlyvisible --name '^Latchkey$' | head -1)
 xdotool windowmove "$window" 20 40
 xdotool windowsize "$window" 1240 750
+# Select wiki (which needs a sign-in) the way a person at the keyboard would: the server list has the
+# focus once it appears, and typing a name selects that server (type-ahead). No screen coordinates: it
+# holds whatever the layout, the row order or the scale.
+xdotool windowactivate --sync "$window"
 sleep 1
-# Select wiki (which needs a sign-in): a click on its row, the fifth (rows are ordered by name), where
-# this geometry puts it at 100 % (at 200 % the first row is clicked instead).
-eval "$(xdotool getwindowgeometry --shell "$window")"
-if [ -z "$suffix" ]; then xdotool mousemove $((X + 40)) 389; else xdotool mousemove $((X + 60)) $((Y + 470)); fi
-sleep 0.3
-xdotool click 1
+xdotool type --window "$window" --delay 80 wiki
 sleep 1.5
 shot=$(mktemp --suffix=.png)
 import -window root "$shot"
-convert "$shot" -crop 1250x780+15+20 +repage -strip "$outdir/main-window$suffix.png"
+convert "$shot" -crop "$(framed "$window" 5)" +repage -strip "$outdir/main-window$suffix.png"
 echo "wrote $outdir/main-window$suffix.png"
 # The Quick start's picture of the window is the same view.
 [ -n "$suffix" ] || cp "$outdir/main-window.png" "$outdir/tray-window.png"
 
-# The tray menu: minimise the window, right-click the icon in trayer's panel (top right).
+# The tray menu: minimise the window, right-click the icon in trayer's panel (its rightmost icon).
 xdotool windowminimize "$window"
 sleep 1
 icon=$(for w in $(xdotool search --class trayer); do
     eval "$(xdotool getwindowgeometry --shell "$w")"
     [ "$WIDTH" -gt 10 ] && echo "$((X + WIDTH - 12)) $((Y + HEIGHT / 2))"
 done | head -1)
-xdotool mousemove ${icon:-1262 15}
+if [ -z "$icon" ]; then
+    echo "no trayer panel found: is trayer running?" >&2
+    exit 1
+fi
+xdotool mousemove $icon
 sleep 0.5
 xdotool click 3
 sleep 1.5
 import -window root "$shot"
-convert "$shot" -crop 560x$((200 * ${SCALE:-1}))+720+0 +repage -strip "$outdir/tray-menu$suffix.png"
+# The menu is the tray's one visible window now (the main window is minimised): crop around it and the
+# icon above it, with some panel to the left.
+read -r mx my mw mh < <(for w in $(xdotool search --onlyvisible --class latchkey-tray); do
+    [ "$w" = "$window" ] && continue
+    eval "$(xdotool getwindowgeometry --shell "$w")"
+    echo "$X $Y $WIDTH $HEIGHT"
+done | head -1) || true
+if [ -z "${mw:-}" ]; then
+    echo "the tray menu did not open" >&2
+    exit 1
+fi
+right=$(( mx + mw + 8 > 1280 ? 1280 : mx + mw + 8 ))
+width=$(( mw + 200 > 560 * ${SCALE:-1} ? mw + 200 : 560 * ${SCALE:-1} ))
+left=$(( right - width < 0 ? 0 : right - width ))
+convert "$shot" -crop $((right - left))x$((my + mh + 16))+$left+0 +repage -strip "$outdir/tray-menu$suffix.png"
 echo "wrote $outdir/tray-menu$suffix.png"
 xdotool key Escape
 rm -f "$shot" "$desk"
