@@ -41,11 +41,12 @@
 //                                    temporarily_unavailable, without reaching oidc-provider (an AS in
 //                                    trouble), and counted in failed_token_requests; 0 (the default) ends it.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { parseArgs } from 'node:util';
 
-import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
+
+import { bump, exitOnSignals, isLoopbackUrl, logProviderErrors, loopbackServer, positiveSeconds, providerBasics, rsaSigningJwk, sendJson as json, serveProviderWithHooks } from './common.mjs';
 
 const { values: args } = parseArgs({
     options: {
@@ -53,35 +54,15 @@ const { values: args } = parseArgs({
         'access-ttl': { type: 'string', default: '3600' },
     },
 });
-const accessTtl = Number.parseInt(args['access-ttl'], 10);
-if (!Number.isInteger(accessTtl) || accessTtl < 1) {
-    console.error('--access-ttl must be a positive number of seconds');
-    process.exit(2);
-}
+const accessTtl = positiveSeconds(args, 'access-ttl');
 
 const RESOURCE_SCOPES = 'mcp:tools mcp:admin';
 const introspector = { client_id: 'latchkey-tests-introspector', client_secret: randomBytes(24).toString('base64url') };
 const machine = { client_id: 'latchkey-tests-machine', client_secret: randomBytes(24).toString('base64url') };
 
-const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-const signingKey = { ...(await exportJWK(privateKey)), kid: 'as-test-key', alg: 'RS256', use: 'sig' };
+const { jwk: signingKey, publicJwk } = await rsaSigningJwk('as-test-key');
 
-const server = http.createServer();
-await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(Number.parseInt(args.port, 10), '127.0.0.1', resolve);
-});
-const { port } = server.address();
-const issuer = `http://127.0.0.1:${port}`;
-
-function isLoopbackResource(indicator) {
-    try {
-        const url = new URL(indicator);
-        return url.protocol === 'http:' && url.hostname === '127.0.0.1' && !url.hash;
-    } catch {
-        return false;
-    }
-}
+const { server, port, origin: issuer } = await loopbackServer(args.port);
 
 const provider = new Provider(issuer, {
     jwks: { keys: [signingKey] },
@@ -101,10 +82,11 @@ const provider = new Provider(issuer, {
             token_endpoint_auth_method: 'client_secret_basic',
         },
     ],
+    // Code flow, PKCE (S256) for every client, cookies, grants that outlive the browser session, lifetimes.
+    ...providerBasics({ accessTtl, extraTtl: { ClientCredentials: accessTtl } }),
+    // Every client authentication oidc-provider knows (its default): dynamic registration may ask for any.
+    clientAuthMethods: ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt', 'none'],
     scopes: ['openid', 'offline_access'],
-    responseTypes: ['code'],
-    pkce: { required: () => true },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: {
         devInteractions: { enabled: true },
         clientCredentials: { enabled: true },
@@ -122,7 +104,7 @@ const provider = new Provider(issuer, {
             // every token and refresh request is checked here, not papered over by the grant.
             useGrantedResource: async () => false,
             getResourceServerInfo: async (ctx, resourceIndicator) => {
-                if (!isLoopbackResource(resourceIndicator)) {
+                if (!isLoopbackUrl(resourceIndicator)) {
                     throw new errors.InvalidTarget(`this test AS serves only http://127.0.0.1 resources`);
                 }
                 return {
@@ -139,19 +121,8 @@ const provider = new Provider(issuer, {
     // follows OpenID Connect Core §11 otherwise and drops offline_access from any request without
     // prompt=consent, which MCP clients do not send.
     issueRefreshToken: async (ctx, client) => client.grantTypeAllowed('refresh_token'),
-    expiresWithSession: async () => false,
     // Public clients rotate their refresh token on every use (oidc-provider's default says so too).
     rotateRefreshToken: () => true,
-    ttl: {
-        AccessToken: accessTtl,
-        RefreshToken: 24 * 3600,
-        Grant: 24 * 3600,
-        Session: 24 * 3600,
-        Interaction: 600,
-        AuthorizationCode: 60,
-        ClientCredentials: accessTtl,
-    },
-    findAccount: async (ctx, sub) => ({ accountId: sub, claims: async () => ({ sub }) }),
 });
 
 // Bookkeeping for the test hooks.
@@ -168,9 +139,9 @@ const grantIds = new Set();
 
 function countGrant(ctx) {
     const type = ctx.oidc?.params?.grant_type ?? 'unknown';
-    stats.token_grants[type] = (stats.token_grants[type] ?? 0) + 1;
+    bump(stats.token_grants, type);
     if (!ctx.oidc?.params?.resource) {
-        stats.token_grants_without_resource[type] = (stats.token_grants_without_resource[type] ?? 0) + 1;
+        bump(stats.token_grants_without_resource, type);
     }
     if (type === 'refresh_token') {
         stats.refresh_grants += 1;
@@ -193,10 +164,7 @@ provider.on('access_token.saved', (token) => grantIds.add(token.grantId));
 provider.on('registration_create.success', () => {
     stats.registrations += 1;
 });
-for (const event of ['authorization.error', 'registration_create.error', 'revocation.error', 'server_error']) {
-    provider.on(event, (ctx, error) =>
-        console.error(`as: ${event}: ${error.error ?? error.name}: ${error.error_detail ?? error.error_description ?? error.message}`));
-}
+logProviderErrors(provider, 'as', ['authorization.error', 'registration_create.error', 'revocation.error', 'server_error']);
 
 // The /__test/token-endpoint knobs, applied around oidc-provider's own token endpoint.
 const tokenKnobs = { holdMs: 0, graceSeconds: 0, failStatus: 0 };
@@ -219,7 +187,7 @@ provider.use(async (ctx, next) => {
     if (tokenKnobs.failStatus > 0) {
         const form = new URLSearchParams(await readBody(ctx.req));
         const type = form.get('grant_type') ?? 'unknown';
-        stats.failed_token_requests[type] = (stats.failed_token_requests[type] ?? 0) + 1;
+        bump(stats.failed_token_requests, type);
         ctx.status = tokenKnobs.failStatus;
         ctx.set('cache-control', 'no-store');
         ctx.body = { error: 'temporarily_unavailable', error_description: 'the test AS fails token requests' };
@@ -259,7 +227,7 @@ provider.use(async (ctx, next) => {
     }
 });
 
-const localJwks = createLocalJWKSet({ keys: [{ ...signingKey, d: undefined, p: undefined, q: undefined, dp: undefined, dq: undefined, qi: undefined }] });
+const localJwks = createLocalJWKSet({ keys: [publicJwk] });
 
 async function accessTokenState(token) {
     let payload;
@@ -279,23 +247,7 @@ async function accessTokenState(token) {
     return { active: true, aud: payload.aud, exp: payload.exp, scope: payload.scope, client_id: payload.client_id };
 }
 
-function json(res, status, body) {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
-    res.end(JSON.stringify(body));
-}
-
-const callback = provider.callback();
-server.on('request', async (req, res) => {
-    const url = new URL(req.url, issuer);
-    if (!url.pathname.startsWith('/__test/')) {
-        callback(req, res);
-        return;
-    }
-    // Loopback only: the socket is bound to 127.0.0.1, and a browser page cannot name another Host.
-    if (req.socket.remoteAddress !== '127.0.0.1' || req.headers.host !== `127.0.0.1:${port}`) {
-        json(res, 403, { error: 'loopback only' });
-        return;
-    }
+serveProviderWithHooks(server, provider, port, async (req, res, url) => {
     try {
         if (req.method === 'GET' && url.pathname === '/__test/stats') {
             json(res, 200, stats);
@@ -335,9 +287,4 @@ server.on('request', async (req, res) => {
 
 process.stdout.write(`${JSON.stringify({ issuer, port, introspection: introspector, machine })}\n`);
 
-for (const signal of ['SIGTERM', 'SIGINT']) {
-    process.on(signal, () => {
-        server.close();
-        process.exit(0);
-    });
-}
+exitOnSignals(server);

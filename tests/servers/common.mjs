@@ -1,5 +1,5 @@
-// Pieces the enterprise test servers (idp.mjs, jag-as.mjs) share: loopback listening, a signing key,
-// JSON answers and the little argument checks.
+// Pieces the test servers (as.mjs, hostile.mjs, idp.mjs, jag-as.mjs) share: loopback listening, a
+// signing key, JSON answers, counters and the little argument checks.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 
@@ -29,8 +29,8 @@ export async function rsaSigningJwk(kid) {
     return { jwk, publicJwk };
 }
 
-export function sendJson(res, status, body) {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+export function sendJson(res, status, body, headers = {}) {
+    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
     res.end(JSON.stringify(body));
 }
 

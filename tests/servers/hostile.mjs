@@ -25,8 +25,9 @@
 //
 // GET /__test/stats → {"requests":{path:count},"authorize":[{params seen}],"token_requests":N}
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { parseArgs } from 'node:util';
+
+import { bump, exitOnSignals, loopbackServer, sendJson as send } from './common.mjs';
 
 const MODES = new Set([
     'prm-resource-mismatch',
@@ -55,12 +56,7 @@ if (!MODES.has(args.mode)) {
 }
 const mode = args.mode;
 
-const server = http.createServer();
-await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(Number.parseInt(args.port, 10), '127.0.0.1', resolve);
-});
-const origin = `http://127.0.0.1:${server.address().port}`;
+const { server, origin } = await loopbackServer(args.port);
 const mcpUrl = `${origin}/mcp`;
 const issuer = `${origin}/as`;
 const prmPath = '/.well-known/oauth-protected-resource/mcp';
@@ -128,11 +124,6 @@ function authorizationResponse(params) {
     return response;
 }
 
-function send(res, status, body, headers = {}) {
-    res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
-    res.end(body === undefined ? '' : JSON.stringify(body));
-}
-
 async function readBody(req) {
     const chunks = [];
     let size = 0;
@@ -149,7 +140,7 @@ async function readBody(req) {
 server.on('request', async (req, res) => {
     const url = new URL(req.url, origin);
     const path = url.pathname;
-    stats.requests[path] = (stats.requests[path] ?? 0) + 1;
+    bump(stats.requests, path);
     try {
         if (path === '/__test/stats') {
             send(res, 200, stats);
@@ -212,9 +203,4 @@ server.on('request', async (req, res) => {
 
 process.stdout.write(`${JSON.stringify({ url: mcpUrl, issuer, mode })}\n`);
 
-for (const signal of ['SIGTERM', 'SIGINT']) {
-    process.on(signal, () => {
-        server.close();
-        process.exit(0);
-    });
-}
+exitOnSignals(server);
