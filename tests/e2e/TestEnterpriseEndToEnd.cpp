@@ -14,12 +14,12 @@
 // tokens and record are gone (audited) while A, D and the person's own server stay → `latchkey
 // enterprise logout` revokes the IdP refresh token at the IdP, which then refuses it. Then, against a
 // second IdP, each way the IdP can misbehave is refused with nothing stored.
+#include "AuditLog.h"
 #include "DaemonHarness.h"
 #include "E2eSupport.h"
 #include "NodeServer.h"
 #include "SecretScan.h"
 
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
@@ -271,8 +271,7 @@ QString TestEnterpriseEndToEnd::tokenGet(EventClient &client, const QString &nam
     Json params = {{"name", name.toStdString()}};
     if (!rejected.isEmpty()) {
         // What the bridge sends when a server refused a token: the audit hash of that token.
-        params["rejected"] =
-            QCryptographicHash::hash(rejected.toUtf8(), QCryptographicHash::Sha256).toHex().left(16).toStdString();
+        params["rejected"] = latchkey::AuditLog::hashId(rejected.toUtf8());
     }
     const Response answer = client.call("token.get", params, 60000);
     if (!answer.errorCode.empty()) {
