@@ -1,8 +1,8 @@
 #include "AuditLog.h"
 
 #include "Logging.h"
+#include "TokenHash.h"
 
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
@@ -25,7 +25,7 @@ QString AuditLog::defaultPath()
 
 std::string AuditLog::hashId(const QByteArray &id)
 {
-    return QCryptographicHash::hash(id, QCryptographicHash::Sha256).toHex().left(16).toStdString();
+    return ipc::tokenHash(id);
 }
 
 bool AuditLog::ensureOpen()

@@ -1,9 +1,9 @@
 #include "Bridge.h"
 
 #include "SseParser.h"
+#include "TokenHash.h"
 
 #include <QCoreApplication>
-#include <QCryptographicHash>
 #include <QFile>
 #include <QTimer>
 
@@ -17,12 +17,6 @@ namespace {
 constexpr int kMaxStepUps = 3;
 constexpr qint64 kMaxJsonBody = 16 * 1024 * 1024;
 constexpr qsizetype kMaxChallenge = 4096; // the daemon's cap on a string parameter
-
-// The same short hash the daemon's audit log uses, so a refused token can be named without sending it.
-std::string tokenHash(const QString &token)
-{
-    return QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256).toHex().left(16).toStdString();
-}
 
 QByteArray compact(const ipc::Json &value)
 {
@@ -459,7 +453,7 @@ void Bridge::onReply(HttpReply *reply, const Exchange &exchange, const Json &mes
             return;
         }
         // The daemon refreshes (once, however many bridges ask) or signs in, then we retry once.
-        send(message, attempt + 1, token.isEmpty() ? std::string() : tokenHash(token));
+        send(message, attempt + 1, token.isEmpty() ? std::string() : ipc::tokenHash(token.toUtf8()));
         return;
     }
     if (status == 403) {

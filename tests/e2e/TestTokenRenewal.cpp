@@ -11,8 +11,8 @@
 #include "SignedInServer.h"
 
 #include "Client.h"
+#include "TokenHash.h"
 
-#include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
 #include <QElapsedTimer>
@@ -29,12 +29,6 @@ namespace {
 
 constexpr int kRequests = 10;
 constexpr int kMachineTtl = 30;
-
-// What the bridge sends as `rejected`: AuditLog::hashId of the refused token.
-std::string hashId(const QString &token)
-{
-    return QCryptographicHash::hash(token.toUtf8(), QCryptographicHash::Sha256).toHex().left(16).toStdString();
-}
 
 int count(const QJsonObject &stats, const char *group, const char *grantType)
 {
@@ -89,7 +83,7 @@ void TestTokenRenewal::onDemandRefreshBacksOff()
 
     QVERIFY(setFailStatus(grant.issuer(), 503).isEmpty());
     // A client in a loop: its server refuses the token (401), it asks again, and again.
-    const Json params = {{"name", grant.name().toStdString()}, {"rejected", hashId(token)}};
+    const Json params = {{"name", grant.name().toStdString()}, {"rejected", latchkey::ipc::tokenHash(token.toUtf8())}};
     QElapsedTimer clock;
     clock.start();
     for (int i = 0; i < kRequests; ++i) {
@@ -117,8 +111,8 @@ void TestTokenRenewal::onDemandRefreshBacksOff()
     QVERIFY2(signedInAgain.ok(), describeResponse(signedInAgain).constData());
     const QString second = jsonString(signedInAgain.result, "access_token");
     QVERIFY(second != token);
-    const Response refreshed =
-        grant.call("token.get", {{"name", grant.name().toStdString()}, {"rejected", hashId(second)}});
+    const Response refreshed = grant.call(
+        "token.get", {{"name", grant.name().toStdString()}, {"rejected", latchkey::ipc::tokenHash(second.toUtf8())}});
     QVERIFY2(refreshed.ok(), describeResponse(refreshed).constData());
     const QString third = jsonString(refreshed.result, "access_token");
     QVERIFY(third != second && third != token);
