@@ -2,6 +2,8 @@
 
 #include "HttpClient.h"
 
+#include <QHostAddress>
+
 #include <curl/curl.h>
 
 namespace latchkey::bridge {
@@ -12,6 +14,15 @@ bool sameOrigin(const QUrl &a, const QUrl &b)
 {
     const auto port = [](const QUrl &url) { return url.port(url.scheme() == QStringLiteral("https") ? 443 : 80); };
     return a.scheme() == b.scheme() && a.host().compare(b.host(), Qt::CaseInsensitive) == 0 && port(a) == port(b);
+}
+
+bool isLoopback(const QUrl &url)
+{
+    const QString host = url.host();
+    const QHostAddress address(host);
+    return host.compare(QStringLiteral("localhost"), Qt::CaseInsensitive) == 0 ||
+           host.endsWith(QStringLiteral(".localhost"), Qt::CaseInsensitive) ||
+           (!address.isNull() && address.isLoopback());
 }
 
 } // namespace
@@ -80,6 +91,10 @@ bool HttpReply::prepare()
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L); // redirects are ours to judge: redirectTarget()
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 30000L);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L); // event streams may idle for long
+    if (isLoopback(m_url)) {
+        // A local server is never reached through a proxy, whatever *_proxy says ("" turns proxies off).
+        curl_easy_setopt(easy, CURLOPT_PROXY, "");
+    }
     curl_easy_setopt(easy, CURLOPT_SHARE, m_client->m_share);
     curl_easy_setopt(easy, CURLOPT_COOKIEFILE, ""); // cookies in memory, for this session only
     if (m_timeoutMs > 0) {

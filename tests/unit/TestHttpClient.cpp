@@ -126,6 +126,7 @@ private Q_SLOTS:
     void abortFinishesAtOnceAndDropsTheConnection();
     void timeoutEndsTheExchange();
     void connectionRefused();
+    void proxiesNeverForLoopback();
     void headerInjectionIsDropped();
 };
 
@@ -589,6 +590,39 @@ void TestHttpClient::timeoutEndsTheExchange()
     QVERIFY2(reply->errorString().contains(QStringLiteral("timed out after")), qPrintable(reply->errorString()));
     QTRY_COMPARE(socket->state(), QAbstractSocket::UnconnectedState);
     delete reply;
+}
+
+void TestHttpClient::proxiesNeverForLoopback()
+{
+    // http_proxy names our scripted server: a remote host goes through it, a loopback one never does.
+    ScriptedServer proxy;
+    ScriptedServer local;
+    const QByteArray saved = qgetenv("http_proxy");
+    qputenv("http_proxy", QStringLiteral("http://127.0.0.1:%1").arg(proxy.port()).toUtf8());
+    HttpClient client;
+    HttpReply *remote = client.send("GET", QUrl(QStringLiteral("http://mcp.example.invalid/mcp")), {});
+    QTcpSocket *viaProxy = proxy.nextConnection();
+    QVERIFY(viaProxy);
+    const QByteArray proxied = ScriptedServer::readRequest(viaProxy);
+    QVERIFY2(proxied.startsWith("GET http://mcp.example.invalid/mcp HTTP/1.1\r\n"), proxied.constData());
+    viaProxy->write("HTTP/1.1 204 No Content\r\n\r\n");
+    QVERIFY(waitFinished(remote));
+    QCOMPARE(remote->status(), 204);
+    delete remote;
+    HttpReply *reply = client.send("GET", local.url(), {});
+    QTcpSocket *direct = local.nextConnection();
+    QVERIFY(direct);
+    QVERIFY(ScriptedServer::readRequest(direct).startsWith("GET /mcp HTTP/1.1\r\n"));
+    direct->write("HTTP/1.1 204 No Content\r\n\r\n");
+    QVERIFY(waitFinished(reply));
+    QCOMPARE(reply->status(), 204);
+    QCOMPARE(proxy.accepted(), 1);
+    delete reply;
+    if (saved.isNull()) {
+        qunsetenv("http_proxy");
+    } else {
+        qputenv("http_proxy", saved);
+    }
 }
 
 void TestHttpClient::connectionRefused()
