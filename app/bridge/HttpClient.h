@@ -18,8 +18,9 @@ namespace latchkey::bridge {
 // What it does: keep-alive connections reused across requests, HTTP/2 where TLS offers it, TLS verified
 // against the system's trust store, cookies kept in memory for the session, redirects 307/308 to the same
 // origin only (a bearer token never follows a redirect to another host), nothing compressed asked for,
-// proxies as the usual *_proxy environment variables say (never for a loopback server). Memory stays bounded: a reply holds at most
-// kMaxBuffered unread (libcurl pauses the transfer meanwhile) and headers are capped at kMaxHeaderBytes.
+// proxies as the usual *_proxy environment variables say (never for a loopback server). Memory stays
+// bounded: a reply holds at most kMaxBuffered unread (libcurl pauses the transfer meanwhile) and headers
+// are capped at kMaxHeaderBytes.
 class HttpClient : public QObject
 {
     Q_OBJECT
