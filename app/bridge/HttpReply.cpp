@@ -2,9 +2,10 @@
 
 #include "HttpClient.h"
 
-#include <QHostAddress>
-
 #include <curl/curl.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 namespace latchkey::bridge {
 
@@ -16,13 +17,21 @@ bool sameOrigin(const QUrl &a, const QUrl &b)
     return a.scheme() == b.scheme() && a.host().compare(b.host(), Qt::CaseInsensitive) == 0 && port(a) == port(b);
 }
 
+// Without QHostAddress: QtNetwork would cost the bridge a megabyte of resident memory for this alone.
 bool isLoopback(const QUrl &url)
 {
     const QString host = url.host();
-    const QHostAddress address(host);
-    return host.compare(QStringLiteral("localhost"), Qt::CaseInsensitive) == 0 ||
-           host.endsWith(QStringLiteral(".localhost"), Qt::CaseInsensitive) ||
-           (!address.isNull() && address.isLoopback());
+    if (host.compare(QStringLiteral("localhost"), Qt::CaseInsensitive) == 0 ||
+        host.endsWith(QStringLiteral(".localhost"), Qt::CaseInsensitive)) {
+        return true;
+    }
+    const QByteArray literal = host.toLatin1();
+    in_addr v4{};
+    in6_addr v6{};
+    if (::inet_pton(AF_INET, literal.constData(), &v4) == 1) {
+        return (ntohl(v4.s_addr) >> 24) == 127;
+    }
+    return ::inet_pton(AF_INET6, literal.constData(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
 }
 
 } // namespace

@@ -618,6 +618,16 @@ void TestHttpClient::proxiesNeverForLoopback()
     QCOMPARE(reply->status(), 204);
     QCOMPARE(proxy.accepted(), 1);
     delete reply;
+    // localhost by name too.
+    HttpReply *named = client.send("GET", QUrl(QStringLiteral("http://localhost:%1/mcp").arg(local.port())), {});
+    QTcpSocket *direct2 = local.nextConnection();
+    QVERIFY(direct2);
+    QVERIFY(ScriptedServer::readRequest(direct2).startsWith("GET /mcp HTTP/1.1\r\n"));
+    direct2->write("HTTP/1.1 204 No Content\r\n\r\n");
+    QVERIFY(waitFinished(named));
+    QCOMPARE(named->status(), 204);
+    QCOMPARE(proxy.accepted(), 1);
+    delete named;
     if (saved.isNull()) {
         qunsetenv("http_proxy");
     } else {
