@@ -1,4 +1,5 @@
 #include "ClientRegistration.h"
+#include "JsonFields.h"
 
 #include "HttpFetcher.h"
 #include "Logging.h"
@@ -15,15 +16,7 @@ namespace latchkey {
 
 using nlohmann::json;
 
-namespace {
-
-QString str(const json &doc, const char *key)
-{
-    const auto it = doc.find(key);
-    return it != doc.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
-
-} // namespace
+namespace {} // namespace
 
 ClientRegistration::ClientRegistration(HttpFetcher &http, Vault &vault, Settings settings, QObject *parent)
     : QObject(parent), m_http(http), m_vault(vault), m_settings(std::move(settings))
@@ -51,24 +44,25 @@ ClientRegistration::Settings ClientRegistration::loadSettings(const QString &pat
         const json doc = json::parse(data.cbegin(), data.cend());
         if (const auto clients = doc.find("clients"); clients != doc.end() && clients->is_array()) {
             for (const auto &client : *clients) {
-                const QString issuer = str(client, "issuer");
-                const QString clientId = str(client, "client_id");
+                const QString issuer = ipc::jsonString(client, "issuer");
+                const QString clientId = ipc::jsonString(client, "client_id");
                 if (!issuer.isEmpty() && !clientId.isEmpty()) {
                     settings.preregistered.insert(issuer, clientId);
                     // A secret never lives here: `latchkey client secret set ISSUER` puts it in the keychain.
-                    if (const QString method = str(client, "token_endpoint_auth_method"); !method.isEmpty()) {
+                    if (const QString method = ipc::jsonString(client, "token_endpoint_auth_method");
+                        !method.isEmpty()) {
                         settings.authMethods.insert(issuer, method);
                     }
-                    if (const QString grant = str(client, "grant_type"); !grant.isEmpty()) {
+                    if (const QString grant = ipc::jsonString(client, "grant_type"); !grant.isEmpty()) {
                         settings.grantTypes.insert(issuer, grant);
                     }
-                    if (const QString algorithm = str(client, "signing_algorithm"); !algorithm.isEmpty()) {
+                    if (const QString algorithm = ipc::jsonString(client, "signing_algorithm"); !algorithm.isEmpty()) {
                         settings.signingAlgorithms.insert(issuer, algorithm);
                     }
                 }
             }
         }
-        settings.metadataDocumentUrl = str(doc, "client_id_metadata_document");
+        settings.metadataDocumentUrl = ipc::jsonString(doc, "client_id_metadata_document");
     } catch (const std::exception &e) {
         *error = QStringLiteral("%1: not valid JSON (%2)").arg(path, QString::fromUtf8(e.what()));
     }
@@ -185,10 +179,10 @@ void ClientRegistration::lookup(const AuthorizationServerMetadata &as, bool regi
         if (result.status == SecretStore::Status::Ok) {
             try {
                 const json doc = json::parse(result.value.cbegin(), result.value.cend());
-                const QString clientId = str(doc, "client_id");
+                const QString clientId = ipc::jsonString(doc, "client_id");
                 if (!clientId.isEmpty()) {
-                    Client client{QStringLiteral("dcr"), clientId, str(doc, "client_secret")};
-                    client.authMethod = str(doc, "token_endpoint_auth_method");
+                    Client client{QStringLiteral("dcr"), clientId, ipc::jsonString(doc, "client_secret")};
+                    client.authMethod = ipc::jsonString(doc, "token_endpoint_auth_method");
                     if (client.authMethod.isEmpty()) {
                         client.authMethod = authMethodFor(as, !client.clientSecret.isEmpty());
                     }
@@ -238,14 +232,14 @@ void ClientRegistration::registerDynamically(const AuthorizationServerMetadata &
                 doc = json::parse(response.body.cbegin(), response.body.cend());
             } catch (const std::exception &) {
             }
-            const QString clientId = doc.is_object() ? str(doc, "client_id") : QString();
+            const QString clientId = doc.is_object() ? ipc::jsonString(doc, "client_id") : QString();
             if (clientId.isEmpty()) {
                 done(std::nullopt, QStringLiteral("dynamic client registration returned no client_id"));
                 return;
             }
-            Client client{QStringLiteral("dcr"), clientId, str(doc, "client_secret")};
+            Client client{QStringLiteral("dcr"), clientId, ipc::jsonString(doc, "client_secret")};
             // What the AS registered wins over what we asked for (RFC 7591 §3.2.1).
-            client.authMethod = str(doc, "token_endpoint_auth_method");
+            client.authMethod = ipc::jsonString(doc, "token_endpoint_auth_method");
             if (client.authMethod.isEmpty()) {
                 client.authMethod = authMethodFor(as, !client.clientSecret.isEmpty());
             }

@@ -1,4 +1,5 @@
 #include "EnterpriseSession.h"
+#include "JsonFields.h"
 
 #include "AuditLog.h"
 #include "ClientAuthentication.h"
@@ -32,26 +33,6 @@ constexpr qint64 kMargin = 30; // an ID token or ID-JAG this close to expiry is 
 std::string utf8(const QString &text)
 {
     return text.toStdString();
-}
-
-QString str(const json &doc, const char *key)
-{
-    const auto it = doc.find(key);
-    return it != doc.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
-
-QStringList strings(const json &doc, const char *key)
-{
-    QStringList out;
-    const auto it = doc.find(key);
-    if (it != doc.end() && it->is_array()) {
-        for (const json &entry : *it) {
-            if (entry.is_string()) {
-                out.append(QString::fromStdString(entry.get<std::string>()));
-            }
-        }
-    }
-    return out;
 }
 
 json parseObject(const QByteArray &body)
@@ -113,9 +94,9 @@ std::optional<EnterpriseSession::Session> EnterpriseSession::Session::deserializ
         return std::nullopt;
     }
     Session session;
-    session.idToken = str(doc, "id_token");
-    session.refreshToken = str(doc, "refresh_token");
-    session.subject = str(doc, "subject");
+    session.idToken = ipc::jsonString(doc, "id_token");
+    session.refreshToken = ipc::jsonString(doc, "refresh_token");
+    session.subject = ipc::jsonString(doc, "subject");
     session.expiresAt = doc.value("expires_at", qint64(0));
     session.signatureChecked = doc.value("signature_checked", true);
     if (session.idToken.isEmpty() && session.refreshToken.isEmpty()) {
@@ -333,7 +314,7 @@ void EnterpriseSession::discoverIdp(std::function<void(const QString &error)> do
         }
         const json doc = parseObject(response.body);
         IdpMetadata idp;
-        idp.issuer = str(doc, "issuer");
+        idp.issuer = ipc::jsonString(doc, "issuer");
         if (idp.issuer != issuer) {
             done(QStringLiteral("the IdP's configuration names issuer \"%1\", not \"%2\": refused")
                      .arg(idp.issuer.left(200), issuer));
@@ -343,7 +324,7 @@ void EnterpriseSession::discoverIdp(std::function<void(const QString &error)> do
              {std::pair{"authorization_endpoint", &idp.authorizationEndpoint},
               std::pair{"token_endpoint", &idp.tokenEndpoint}, std::pair{"jwks_uri", &idp.jwksUri},
               std::pair{"revocation_endpoint", &idp.revocationEndpoint}}) {
-            const QString value = str(doc, key);
+            const QString value = ipc::jsonString(doc, key);
             if (value.isEmpty()) {
                 continue;
             }
@@ -357,8 +338,8 @@ void EnterpriseSession::discoverIdp(std::function<void(const QString &error)> do
             done(QStringLiteral("the IdP's configuration has no token_endpoint"));
             return;
         }
-        idp.scopesSupported = strings(doc, "scopes_supported");
-        idp.codeChallengeMethods = strings(doc, "code_challenge_methods_supported");
+        idp.scopesSupported = ipc::jsonStrings(doc, "scopes_supported");
+        idp.codeChallengeMethods = ipc::jsonStrings(doc, "code_challenge_methods_supported");
         idp.issParameterSupported = doc.value("authorization_response_iss_parameter_supported", false);
         m_idp = idp;
         done({});
@@ -414,7 +395,7 @@ void EnterpriseSession::signIn(Done done)
                                 return;
                             }
                             const json doc = parseObject(body);
-                            const QString idToken = str(doc, "id_token");
+                            const QString idToken = ipc::jsonString(doc, "id_token");
                             if (idToken.isEmpty()) {
                                 done(QString::fromLatin1(error::LoginFailed),
                                      QStringLiteral("the IdP answered without an ID token (is \"openid\" allowed?)"));
@@ -753,8 +734,8 @@ void EnterpriseSession::exchange(std::shared_ptr<Run> run, TokenManager::Callbac
                 return;
             }
             const json doc = parseObject(response.body);
-            const QString issued = str(doc, "issued_token_type");
-            const QString assertion = str(doc, "access_token");
+            const QString issued = ipc::jsonString(doc, "issued_token_type");
+            const QString assertion = ipc::jsonString(doc, "access_token");
             if (issued != QLatin1String(kIdJagType) || assertion.isEmpty()) {
                 const QString refusal =
                     QStringLiteral("the IdP issued \"%1\", not an ID-JAG: refused").arg(issued.left(100));
@@ -898,8 +879,8 @@ void EnterpriseSession::refreshIdToken(IdTokenCallback done)
                 return;
             }
             const json doc = parseObject(response.body);
-            const QString idToken = str(doc, "id_token");
-            QString refreshToken = str(doc, "refresh_token");
+            const QString idToken = ipc::jsonString(doc, "id_token");
+            QString refreshToken = ipc::jsonString(doc, "refresh_token");
             if (refreshToken.isEmpty()) {
                 refreshToken = m_session ? m_session->refreshToken : QString();
             }

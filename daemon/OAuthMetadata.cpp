@@ -1,4 +1,5 @@
 #include "OAuthMetadata.h"
+#include "JsonFields.h"
 
 #include "EndpointPolicy.h"
 #include "WellKnown.h"
@@ -23,26 +24,6 @@ std::optional<json> parseObject(const QByteArray &body, QString *error, const QS
     return std::nullopt;
 }
 
-QString string(const json &doc, const char *key)
-{
-    const auto it = doc.find(key);
-    return it != doc.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
-
-QStringList strings(const json &doc, const char *key)
-{
-    QStringList out;
-    const auto it = doc.find(key);
-    if (it != doc.end() && it->is_array()) {
-        for (const auto &item : *it) {
-            if (item.is_string()) {
-                out << QString::fromStdString(item.get<std::string>());
-            }
-        }
-    }
-    return out;
-}
-
 bool flag(const json &doc, const char *key)
 {
     const auto it = doc.find(key);
@@ -52,7 +33,7 @@ bool flag(const json &doc, const char *key)
 // An optional endpoint: absent is fine, present must be acceptable.
 bool endpoint(const json &doc, const char *key, bool required, QUrl *out, QString *error)
 {
-    const QString value = string(doc, key);
+    const QString value = ipc::jsonString(doc, key);
     if (value.isEmpty()) {
         if (required) {
             *error = QStringLiteral("authorization server metadata has no %1").arg(QString::fromLatin1(key));
@@ -86,17 +67,17 @@ std::optional<ProtectedResourceMetadata> ProtectedResourceMetadata::parse(const 
         return std::nullopt;
     }
     ProtectedResourceMetadata prm;
-    prm.resource = string(*doc, "resource");
+    prm.resource = ipc::jsonString(*doc, "resource");
     if (prm.resource.isEmpty()) {
         *error = QStringLiteral("protected resource metadata has no \"resource\" (RFC 9728 §2)");
         return std::nullopt;
     }
-    prm.authorizationServers = strings(*doc, "authorization_servers");
+    prm.authorizationServers = ipc::jsonStrings(*doc, "authorization_servers");
     if (prm.authorizationServers.isEmpty()) {
         *error = QStringLiteral("protected resource metadata lists no authorization_servers");
         return std::nullopt;
     }
-    prm.scopesSupported = oauth::ScopeSet::fromList(strings(*doc, "scopes_supported"));
+    prm.scopesSupported = oauth::ScopeSet::fromList(ipc::jsonStrings(*doc, "scopes_supported"));
     return prm;
 }
 
@@ -109,7 +90,7 @@ std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::parse(co
         return std::nullopt;
     }
     AuthorizationServerMetadata as;
-    as.issuer = string(*doc, "issuer");
+    as.issuer = ipc::jsonString(*doc, "issuer");
     // Required (RFC 8414 §2): a document without one is not for the issuer we asked, whatever we asked.
     const bool otherIssuer = as.issuer.isEmpty() || as.issuer != expectedIssuer;
     if (wrongIssuer) {
@@ -133,15 +114,15 @@ std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::parse(co
         *error = QStringLiteral("authorization endpoint refused: %1").arg(why);
         return std::nullopt;
     }
-    if (!strings(*doc, "code_challenge_methods_supported").contains(QStringLiteral("S256"))) {
+    if (!ipc::jsonStrings(*doc, "code_challenge_methods_supported").contains(QStringLiteral("S256"))) {
         *error = QStringLiteral("authorization server does not support PKCE S256 "
                                 "(code_challenge_methods_supported lacks \"S256\")");
         return std::nullopt;
     }
-    as.scopesSupported = oauth::ScopeSet::fromList(strings(*doc, "scopes_supported"));
-    as.grantTypesSupported = strings(*doc, "grant_types_supported");
-    as.tokenEndpointAuthMethods = strings(*doc, "token_endpoint_auth_methods_supported");
-    as.authorizationGrantProfiles = strings(*doc, "authorization_grant_profiles_supported");
+    as.scopesSupported = oauth::ScopeSet::fromList(ipc::jsonStrings(*doc, "scopes_supported"));
+    as.grantTypesSupported = ipc::jsonStrings(*doc, "grant_types_supported");
+    as.tokenEndpointAuthMethods = ipc::jsonStrings(*doc, "token_endpoint_auth_methods_supported");
+    as.authorizationGrantProfiles = ipc::jsonStrings(*doc, "authorization_grant_profiles_supported");
     as.issParameterSupported = flag(*doc, "authorization_response_iss_parameter_supported");
     as.clientIdMetadataDocumentSupported = flag(*doc, "client_id_metadata_document_supported");
     return as;
@@ -182,7 +163,7 @@ std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::fromJson
         return std::nullopt;
     }
     AuthorizationServerMetadata as;
-    as.issuer = string(doc, "issuer");
+    as.issuer = ipc::jsonString(doc, "issuer");
     QString error;
     if (as.issuer.isEmpty() || !endpoint(doc, "authorization_endpoint", true, &as.authorizationEndpoint, &error) ||
         !endpoint(doc, "token_endpoint", true, &as.tokenEndpoint, &error) ||
@@ -191,10 +172,10 @@ std::optional<AuthorizationServerMetadata> AuthorizationServerMetadata::fromJson
         !endpoint(doc, "introspection_endpoint", false, &as.introspectionEndpoint, &error)) {
         return std::nullopt;
     }
-    as.scopesSupported = oauth::ScopeSet::fromList(strings(doc, "scopes_supported"));
-    as.grantTypesSupported = strings(doc, "grant_types_supported");
-    as.tokenEndpointAuthMethods = strings(doc, "token_endpoint_auth_methods_supported");
-    as.authorizationGrantProfiles = strings(doc, "authorization_grant_profiles_supported");
+    as.scopesSupported = oauth::ScopeSet::fromList(ipc::jsonStrings(doc, "scopes_supported"));
+    as.grantTypesSupported = ipc::jsonStrings(doc, "grant_types_supported");
+    as.tokenEndpointAuthMethods = ipc::jsonStrings(doc, "token_endpoint_auth_methods_supported");
+    as.authorizationGrantProfiles = ipc::jsonStrings(doc, "authorization_grant_profiles_supported");
     as.issParameterSupported = flag(doc, "authorization_response_iss_parameter_supported");
     as.clientIdMetadataDocumentSupported = flag(doc, "client_id_metadata_document_supported");
     return as;

@@ -1,4 +1,5 @@
 #include "TokenSet.h"
+#include "JsonFields.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,12 +14,6 @@ namespace {
 
 constexpr qsizetype kMaxTokenLength = 64 * 1024;
 constexpr qsizetype kMaxDescription = 300;
-
-QString str(const json &doc, const char *key)
-{
-    const auto it = doc.find(key);
-    return it != doc.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
 
 // Far beyond any real token's lifetime or timestamp, and small enough that adding one to the other
 // cannot overflow.
@@ -137,17 +132,17 @@ std::optional<TokenSet> TokenSet::deserialize(const QByteArray &data)
         return std::nullopt;
     }
     TokenSet set;
-    set.accessToken = str(*doc, "access_token");
-    set.refreshToken = str(*doc, "refresh_token");
-    set.tokenType = str(*doc, "token_type");
-    set.scope = str(*doc, "scope");
+    set.accessToken = ipc::jsonString(*doc, "access_token");
+    set.refreshToken = ipc::jsonString(*doc, "refresh_token");
+    set.tokenType = ipc::jsonString(*doc, "token_type");
+    set.scope = ipc::jsonString(*doc, "scope");
     set.obtainedAtMs = storedTime(*doc, "obtained_at_ms", "obtained_at");
     set.expiresAtMs = storedTime(*doc, "expires_at_ms", "expires_at");
-    set.grantType = str(*doc, "grant_type");
-    set.issuer = str(*doc, "issuer");
-    set.clientId = str(*doc, "client_id");
-    set.resource = str(*doc, "resource");
-    set.account = str(*doc, "account");
+    set.grantType = ipc::jsonString(*doc, "grant_type");
+    set.issuer = ipc::jsonString(*doc, "issuer");
+    set.clientId = ipc::jsonString(*doc, "client_id");
+    set.resource = ipc::jsonString(*doc, "resource");
+    set.account = ipc::jsonString(*doc, "account");
     if (set.accessToken.isEmpty() || set.resource.isEmpty() || set.obtainedAtMs < 0 || set.obtainedAtMs > kMaxTimeMs ||
         set.expiresAtMs < 0 || set.expiresAtMs > kMaxTimeMs) {
         return std::nullopt;
@@ -163,23 +158,23 @@ std::optional<TokenSet> TokenSet::fromTokenResponse(const QByteArray &body, qint
         return std::nullopt;
     }
     TokenSet set;
-    set.accessToken = str(*doc, "access_token");
+    set.accessToken = ipc::jsonString(*doc, "access_token");
     if (set.accessToken.isEmpty() || set.accessToken.size() > kMaxTokenLength) {
         *error = QStringLiteral("the token response has no usable access_token");
         return std::nullopt;
     }
-    set.tokenType = str(*doc, "token_type");
+    set.tokenType = ipc::jsonString(*doc, "token_type");
     if (set.tokenType.compare(QStringLiteral("bearer"), Qt::CaseInsensitive) != 0) {
         *error = QStringLiteral("the token type is \"%1\", not Bearer").arg(set.tokenType.left(40));
         return std::nullopt;
     }
     set.tokenType = QStringLiteral("Bearer");
-    set.refreshToken = str(*doc, "refresh_token");
+    set.refreshToken = ipc::jsonString(*doc, "refresh_token");
     if (set.refreshToken.size() > kMaxTokenLength) {
         *error = QStringLiteral("the refresh token is too long");
         return std::nullopt;
     }
-    set.scope = str(*doc, "scope");
+    set.scope = ipc::jsonString(*doc, "scope");
     set.obtainedAtMs = nowMs;
     if (const qint64 lifetime = expiresInMs(*doc); lifetime > 0) {
         set.expiresAtMs = nowMs + lifetime;
@@ -192,8 +187,8 @@ TokenError TokenError::fromResponse(int httpStatus, const QByteArray &body)
     TokenError error;
     error.httpStatus = httpStatus;
     if (const auto doc = object(body)) {
-        error.code = printable(str(*doc, "error"), false).left(64);
-        error.description = printable(str(*doc, "error_description"), true).left(kMaxDescription);
+        error.code = printable(ipc::jsonString(*doc, "error"), false).left(64);
+        error.description = printable(ipc::jsonString(*doc, "error_description"), true).left(kMaxDescription);
     }
     return error;
 }

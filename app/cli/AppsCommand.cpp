@@ -1,4 +1,5 @@
 #include "AppsCommand.h"
+#include "JsonFields.h"
 
 #include "Cli.h"
 
@@ -16,12 +17,6 @@ namespace {
 void print(const QString &text)
 {
     std::fputs(text.toUtf8().constData(), stdout);
-}
-
-QString field(const Json &value, const char *key)
-{
-    const auto it = value.find(key);
-    return it != value.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
 }
 
 } // namespace
@@ -86,11 +81,11 @@ int AppsCommand::list(bool json)
         print(QString::fromStdString(result->dump(2)) + QLatin1Char('\n'));
         return Cli::Ok;
     }
-    if (field(*result, "mode") == QStringLiteral("allow")) {
+    if (ipc::jsonString(*result, "mode") == QStringLiteral("allow")) {
         print(QStringLiteral("consent is off (LATCHKEY_CONSENT=allow): every app gets credentials unasked\n"));
     }
     if (!result->value("ok", true)) {
-        print(QStringLiteral("grants UNUSABLE: %1\n").arg(field(*result, "error")));
+        print(QStringLiteral("grants UNUSABLE: %1\n").arg(ipc::jsonString(*result, "error")));
     }
     const Json &grants = (*result)["grants"];
     if (grants.empty()) {
@@ -99,9 +94,9 @@ int AppsCommand::list(bool json)
     }
     for (const Json &grant : grants) {
         print(QStringLiteral("%1  %2  %3  (%4)\n")
-                  .arg(field(grant, "decision") == QStringLiteral("always") ? QStringLiteral("allowed")
-                                                                            : QStringLiteral("DENIED "),
-                       field(grant, "server"), field(grant, "app"), field(grant, "at")));
+                  .arg(ipc::jsonString(grant, "decision") == QStringLiteral("always") ? QStringLiteral("allowed")
+                                                                                      : QStringLiteral("DENIED "),
+                       ipc::jsonString(grant, "server"), ipc::jsonString(grant, "app"), ipc::jsonString(grant, "at")));
     }
     return Cli::Ok;
 }

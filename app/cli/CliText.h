@@ -1,5 +1,6 @@
 #pragma once
 
+#include "JsonFields.h"
 #include "Message.h"
 
 #include <QString>
@@ -22,8 +23,7 @@ inline void err(const QString &text)
 // A string member of a daemon answer, empty when absent or not a string.
 inline QString str(const ipc::Json &value, const char *key)
 {
-    const auto it = value.find(key);
-    return it != value.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
+    return ipc::jsonString(value, key);
 }
 
 } // namespace latchkey::cli

@@ -1,4 +1,5 @@
 #include "ImportPlan.h"
+#include "JsonFields.h"
 
 #include "ConfigRewriter.h"
 #include "McpClientKind.h"
@@ -18,12 +19,6 @@ using Ordered = nlohmann::ordered_json;
 std::string utf8(const QString &text)
 {
     return text.toStdString();
-}
-
-QString str(const Json &json, const char *key)
-{
-    const auto it = json.find(key);
-    return it != json.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
 }
 
 // A Latchkey server name from an entry name: 1–64 letters, digits, '.', '_', '-', starting alphanumeric.
@@ -97,7 +92,7 @@ ImportPlan ImportPlan::build(const McpConfig &config, const Json &existingServer
     QSet<QString> taken;
     if (existingServers.is_array()) {
         for (const Json &server : existingServers) {
-            taken.insert(str(server, "name"));
+            taken.insert(ipc::jsonString(server, "name"));
         }
     }
     QSet<QString> planned;
@@ -331,11 +326,11 @@ void ImportPlan::planRemote(const McpEntry &entry, const QList<QPair<QString, QS
     QString known;
     if (existing.is_array()) {
         for (const Json &server : existing) {
-            const QString recordUrl = str(server, "url");
-            if (str(server, "kind") == QStringLiteral("remote") && !recordUrl.isEmpty() &&
+            const QString recordUrl = ipc::jsonString(server, "url");
+            if (ipc::jsonString(server, "kind") == QStringLiteral("remote") && !recordUrl.isEmpty() &&
                 (comparable(recordUrl) == comparable(entry.url) ||
-                 comparable(str(server, "resource")) == comparable(entry.url))) {
-                known = str(server, "name");
+                 comparable(ipc::jsonString(server, "resource")) == comparable(entry.url))) {
+                known = ipc::jsonString(server, "name");
                 break;
             }
         }

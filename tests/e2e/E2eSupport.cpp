@@ -79,12 +79,6 @@ QString e2eUnavailableReason()
     return {};
 }
 
-QString jsonString(const ipc::Json &json, const char *key)
-{
-    const auto it = json.find(key);
-    return it != json.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
-
 QByteArray describeResponse(const ipc::Response &response)
 {
     return QByteArray::fromStdString(response.errorCode + ": " + response.errorMessage + " " + response.result.dump());

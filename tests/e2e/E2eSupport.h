@@ -3,6 +3,7 @@
 #include "DaemonHarness.h"
 
 #include "Client.h"
+#include "JsonFields.h"
 
 #include <QByteArray>
 #include <QJsonObject>
@@ -43,7 +44,7 @@ HttpResult httpRequest(QNetworkAccessManager &network, const QByteArray &verb, c
 QString e2eUnavailableReason();
 
 // A string member of an IPC answer, or empty; and an answer as one line for failure messages.
-QString jsonString(const ipc::Json &json, const char *key);
+using ipc::jsonString;
 QByteArray describeResponse(const ipc::Response &response);
 
 // The payload of a JWT, unverified (the test only reads what the daemon handed out).

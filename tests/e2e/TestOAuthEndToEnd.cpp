@@ -5,6 +5,7 @@
 // redirect is ignored during a real login → logout revokes at the AS and forgets locally.
 #include "DaemonHarness.h"
 #include "E2eSupport.h"
+#include "JsonFields.h"
 #include "NodeServer.h"
 #include "SecretScan.h"
 
@@ -28,12 +29,6 @@ namespace {
 
 constexpr int kAccessTtl = 20;
 constexpr int kLoginTimeoutMs = 90000;
-
-QString str(const Json &json, const char *key)
-{
-    const auto it = json.find(key);
-    return it != json.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
-}
 
 QByteArray describe(const Response &response)
 {
@@ -190,7 +185,7 @@ QString TestOAuthEndToEnd::tokenGet(const QString &name, QString *error)
         }
         return {};
     }
-    const QString token = str(answer.result, "access_token");
+    const QString token = latchkey::ipc::jsonString(answer.result, "access_token");
     remember(token);
     return token;
 }
@@ -209,9 +204,9 @@ void TestOAuthEndToEnd::addDiscoversTheServer()
     const Response added = addRemote(m_name, m_url);
     QVERIFY2(added.errorCode.empty(), describe(added).constData());
     const Json &discovery = added.result["discovery"];
-    QCOMPARE(str(discovery, "issuer"), m_issuer);
-    QCOMPARE(str(discovery, "resource"), m_url);
-    QCOMPARE(str(discovery, "resource_metadata"),
+    QCOMPARE(latchkey::ipc::jsonString(discovery, "issuer"), m_issuer);
+    QCOMPARE(latchkey::ipc::jsonString(discovery, "resource"), m_url);
+    QCOMPARE(latchkey::ipc::jsonString(discovery, "resource_metadata"),
              m_mcp->value(QStringLiteral("resource_metadata"))); // from the 401's resource_metadata
     QVERIFY(discovery.value("auth_required", false));
     // The challenge's scope, and offline_access because this AS lists it.
@@ -230,7 +225,7 @@ void TestOAuthEndToEnd::signInThroughTheBrowser()
     const Response signedIn = login(m_name);
     QVERIFY2(signedIn.errorCode.empty(), (describe(signedIn) + '\n' + m_browser->describe().toUtf8()).constData());
     qInfo("sign-in through chromium took %lld ms", timer.elapsed());
-    QCOMPARE(str(signedIn.result["server"]["grant"], "state"), QStringLiteral("active"));
+    QCOMPARE(latchkey::ipc::jsonString(signedIn.result["server"]["grant"], "state"), QStringLiteral("active"));
     // One visit: the browser went through login and consent and reached the loopback callback.
     QTRY_VERIFY2_WITH_TIMEOUT(m_browser->allExited(), qPrintable(m_browser->describe()), 30000);
     QCOMPARE(m_browser->visits(), 1);
@@ -274,7 +269,7 @@ void TestOAuthEndToEnd::theMcpServerAcceptsTheToken()
     // By resource too, and only for the exact resource.
     const Response byResource = m_client->call("token.get", {{"resource", m_url.toStdString()}});
     QVERIFY2(byResource.errorCode.empty(), describe(byResource).constData());
-    QCOMPARE(str(byResource.result, "access_token"), token);
+    QCOMPARE(latchkey::ipc::jsonString(byResource.result, "access_token"), token);
     const Response other =
         m_client->call("token.get", {{"resource", (m_url + QStringLiteral("/other")).toStdString()}});
     QCOMPARE(other.errorCode, std::string("not_found"));
@@ -465,7 +460,7 @@ void TestOAuthEndToEnd::logoutRevokesAtTheAuthorizationServer()
 
     const Response loggedOut = m_client->call("server.logout", {{"name", m_name.toStdString()}});
     QVERIFY2(loggedOut.errorCode.empty(), describe(loggedOut).constData());
-    QVERIFY2(str(loggedOut.result, "revocation").startsWith(QStringLiteral("revoked")),
+    QVERIFY2(latchkey::ipc::jsonString(loggedOut.result, "revocation").startsWith(QStringLiteral("revoked")),
              describe(loggedOut).constData());
 
     // The AS: the refresh token (RFC 7662 introspection) and the grant behind the JWT access token are gone.
@@ -482,9 +477,9 @@ void TestOAuthEndToEnd::logoutRevokesAtTheAuthorizationServer()
     const Response listed = m_client->call("server.list");
     bool found = false;
     for (const Json &server : listed.result["servers"]) {
-        if (str(server, "name") == m_name) {
+        if (latchkey::ipc::jsonString(server, "name") == m_name) {
             found = true;
-            QCOMPARE(str(server["grant"], "state"), QStringLiteral("none"));
+            QCOMPARE(latchkey::ipc::jsonString(server["grant"], "state"), QStringLiteral("none"));
         }
     }
     QVERIFY(found);
@@ -504,8 +499,8 @@ void TestOAuthEndToEnd::aGrantRevokedAtTheAsNeedsLogin()
         const auto &events = m_client->events();
         for (qsizetype i = eventsBefore; i < events.size(); ++i) {
             const auto &event = events.at(i);
-            if (event.name == "server.changed" && str(event.data, "name") == m_secondName &&
-                str(event.data, "change") == QStringLiteral("grant")) {
+            if (event.name == "server.changed" && latchkey::ipc::jsonString(event.data, "name") == m_secondName &&
+                latchkey::ipc::jsonString(event.data, "change") == QStringLiteral("grant")) {
                 return true;
             }
         }

@@ -18,6 +18,7 @@
 //   refresh token revokes the grant) makes that window cost a sign-in, whatever the client does. The
 //   last case kills the daemon deterministically inside that window against the strict AS and checks
 //   that the grant then says needs_login with the AS's reason, and that signing in again restores it.
+#include "JsonFields.h"
 #include "SignedInServer.h"
 
 #include "Client.h"
@@ -48,12 +49,6 @@ constexpr int kCycles = 50;
 qint64 nowSecs()
 {
     return QDateTime::currentSecsSinceEpoch();
-}
-
-QString str(const Json &json, const char *key)
-{
-    const auto it = json.find(key);
-    return it != json.end() && it->is_string() ? QString::fromStdString(it->get<std::string>()) : QString();
 }
 
 enum class Landing
@@ -157,11 +152,11 @@ QString TestRefreshCrashSafety::grantState(QString *reason)
 {
     const Response listed = m_grant->call("server.list", Json::object(), 10000);
     for (const Json &server : listed.result.value("servers", Json::array())) {
-        if (str(server, "name") == m_grant->name()) {
+        if (latchkey::ipc::jsonString(server, "name") == m_grant->name()) {
             if (reason) {
-                *reason = str(server["grant"], "reason");
+                *reason = latchkey::ipc::jsonString(server["grant"], "reason");
             }
-            return str(server["grant"], "state");
+            return latchkey::ipc::jsonString(server["grant"], "state");
         }
     }
     return {};
@@ -188,7 +183,7 @@ QString TestRefreshCrashSafety::usableToken(QString *detail)
             *detail = QStringLiteral("token.get: ") + describe(answer);
             return {};
         }
-        const QString token = str(answer.result, "access_token");
+        const QString token = latchkey::ipc::jsonString(answer.result, "access_token");
         const QJsonObject claims = jwtPayload(token);
         const qint64 exp = claims.value(QStringLiteral("exp")).toInteger();
         if (claims.value(QStringLiteral("aud")).toString() != m_grant->url() ||
@@ -252,9 +247,9 @@ Outcome TestRefreshCrashSafety::checkGrant(const QString &refreshTokenAtKill, QS
     QString cliState;
     QString reason;
     for (const Json &server : *servers) {
-        if (str(server, "name") == m_grant->name()) {
-            cliState = str(server["grant"], "state");
-            reason = str(server["grant"], "reason");
+        if (latchkey::ipc::jsonString(server, "name") == m_grant->name()) {
+            cliState = latchkey::ipc::jsonString(server["grant"], "state");
+            reason = latchkey::ipc::jsonString(server["grant"], "reason");
         }
     }
     if (cliState != state) {

@@ -6,7 +6,6 @@
 #include "IdentityCache.h"
 
 #include <QCoreApplication>
-#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -14,7 +13,6 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QThread>
 
 #include <csignal>
 #include <sys/prctl.h>
@@ -29,23 +27,27 @@ namespace {
 // The first process whose parent is `parent` and whose executable is `executable`, within the deadline.
 qint64 waitForChild(qint64 parent, const QString &executable, int timeoutMs = 10000)
 {
-    const QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired()) {
-        const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
-        for (const QString &entry : entries) {
-            bool isPid = false;
-            const qint64 pid = entry.toLongLong(&isPid);
-            if (!isPid) {
-                continue;
+    // There is no event for "a grandchild started": /proc is read again until it shows up or time runs out.
+    qint64 found = -1;
+    const bool appeared = QTest::qWaitFor(
+        [&] {
+            const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+            for (const QString &entry : entries) {
+                bool isPid = false;
+                const qint64 pid = entry.toLongLong(&isPid);
+                if (!isPid) {
+                    continue;
+                }
+                const auto process = AppIdentity::readProcess(pid);
+                if (process && process->parent == parent && process->executable == executable) {
+                    found = pid;
+                    return true;
+                }
             }
-            const auto process = AppIdentity::readProcess(pid);
-            if (process && process->parent == parent && process->executable == executable) {
-                return pid;
-            }
-        }
-        QThread::msleep(20); // polling /proc with a deadline: there is no event for "a grandchild started"
-    }
-    return -1;
+            return false;
+        },
+        timeoutMs);
+    return appeared ? found : -1;
 }
 
 QString selfExecutable()
